@@ -1,0 +1,1 @@
+//! OAS emulator.

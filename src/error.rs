@@ -1,0 +1,135 @@
+//! The crate-wide error type. It keeps everything a caller needs to act on a
+//! failure: for server answers the HTTP status, the server's `code`, `type`,
+//! `message`, the request id and the response headers; for client failures which
+//! step failed and on what (vault, file, range).
+
+use std::collections::BTreeMap;
+
+/// Result alias used across the crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A non-2xx answer from the server (spec §5).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ServerError {
+    /// HTTP status code.
+    pub status: u16,
+    /// Server error code, e.g. `InvalidDigest`; empty when the body was not JSON.
+    pub code: String,
+    /// Error type: `client` or `server`; empty when the body was not JSON.
+    pub error_type: String,
+    /// Server message, or the raw body when it was not JSON.
+    pub message: String,
+    /// `x-oas-request-id` of the failed request.
+    pub request_id: String,
+    /// Response headers, names lower-cased.
+    pub headers: BTreeMap<String, String>,
+    /// The operation that failed, e.g. `UploadPart` (context for messages).
+    pub operation: String,
+}
+
+impl std::fmt::Display for ServerError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if !self.operation.is_empty() {
+            write!(f, "{}: ", self.operation)?;
+        }
+        if self.code.is_empty() {
+            write!(
+                f,
+                "Expected 2xx, got ({}, content={}, request_id={})",
+                self.status, self.message, self.request_id
+            )
+        } else {
+            write!(
+                f,
+                "Expected 2xx, got ({}, code={}, message={}, type={}, request_id={})",
+                self.status, self.code, self.message, self.error_type, self.request_id
+            )
+        }
+    }
+}
+
+/// Every failure the library reports.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A caller-supplied argument is invalid (the message names it).
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
+    /// A local file or descriptor operation failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done, naming the file.
+        context: String,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The request never got an HTTP answer (connect, TLS, reset, timeout).
+    #[error("transport error: {0}")]
+    Transport(String),
+    /// The server answered with a non-2xx status.
+    #[error("{0}")]
+    Server(Box<ServerError>),
+    /// The server's answer could not be understood.
+    #[error("unexpected response: {0}")]
+    Protocol(String),
+    /// Data did not match its digest.
+    #[error("hash mismatch: {0}")]
+    HashMismatch(String),
+    /// An upload could not be completed.
+    #[error("upload failed: {0}")]
+    Upload(String),
+    /// A download could not be completed.
+    #[error("download failed: {0}")]
+    Download(String),
+    /// The job has not finished yet.
+    #[error("job not ready: {0}")]
+    JobNotReady(String),
+    /// The job finished without success.
+    #[error("job failed: {0}")]
+    JobFailed(String),
+    /// A wait ran out of time.
+    #[error("timed out: {0}")]
+    Timeout(String),
+    /// The transfer was stopped by the caller (progress callback or cancel).
+    #[error("cancelled: {0}")]
+    Cancelled(String),
+    /// An object was used in a state that does not allow the call.
+    #[error("invalid state: {0}")]
+    InvalidState(String),
+    /// A bug in the library (for instance a caught panic).
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    /// An I/O error with context.
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        Error::Io {
+            context: context.into(),
+            source,
+        }
+    }
+
+    /// The server error, when this is one.
+    pub fn server(&self) -> Option<&ServerError> {
+        match self {
+            Error::Server(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+impl From<crate::digest::FileDigestError> for Error {
+    fn from(e: crate::digest::FileDigestError) -> Self {
+        match e {
+            crate::digest::FileDigestError::PastEnd { .. } => Error::InvalidArgument(e.to_string()),
+            crate::digest::FileDigestError::Io(source) => Error::io("reading data to hash", source),
+        }
+    }
+}
+
+impl From<crate::ranges::RangeError> for Error {
+    fn from(e: crate::ranges::RangeError) -> Self {
+        Error::InvalidArgument(e.to_string())
+    }
+}

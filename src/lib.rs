@@ -1,0 +1,9 @@
+//! liboas: client SDK for OAS (Open Archive Service), usable from Rust and, through
+//! the `ffi` module and `include/oas.h`, from C.
+#![warn(missing_docs)]
+
+pub mod digest;
+pub mod error;
+pub mod ranges;
+
+pub use error::{Error, Result, ServerError};
