@@ -4,6 +4,7 @@
 
 pub mod digest;
 pub mod error;
+pub mod log;
 pub mod ranges;
 
 pub use error::{Error, Result, ServerError};
