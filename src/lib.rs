@@ -2,9 +2,13 @@
 //! the `ffi` module and `include/oas.h`, from C.
 #![warn(missing_docs)]
 
+pub mod api;
+pub mod client;
 pub mod digest;
 pub mod error;
 pub mod log;
+pub mod model;
 pub mod ranges;
 
+pub use client::{CancelToken, Client, ClientOptions, RetryPolicy};
 pub use error::{Error, Result, ServerError};

@@ -1,0 +1,711 @@
+//! The client handle: configuration, one shared HTTP connection pool, request
+//! signing and the retry loop every operation goes through.
+//!
+//! The low-level operations (one per REST call of spec §4) are methods on
+//! [`Client`], defined in [`crate::api`].
+
+pub mod sign;
+
+use crate::error::{Error, Result, ServerError};
+use crate::oas_warn;
+use reqwest::blocking::{Body, Response};
+use reqwest::Method;
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::Read;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Value sent in `x-oas-version` (what the reference SDK sends; the service does
+/// not validate it).
+pub const PROTOCOL_VERSION: &str = "0.2.5";
+
+/// How failed requests are retried.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Attempts per request, including the first (1 = no retries).
+    pub max_attempts: u32,
+    /// Delay before the first retry; doubled for each further one.
+    pub base_delay: Duration,
+    /// Upper bound of one delay.
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 5,
+            base_delay: Duration::from_millis(200),
+            max_delay: Duration::from_secs(20),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Delay before retry number `retry` (1-based): exponential with jitter,
+    /// uniformly drawn from the upper half of the capped exponential value.
+    pub fn delay(&self, retry: u32) -> Duration {
+        let exp = self
+            .base_delay
+            .saturating_mul(1u32 << retry.saturating_sub(1).min(20));
+        let capped = exp.min(self.max_delay);
+        let half = capped / 2;
+        half + capped.mul_f64(rand::random::<f64>() * 0.5)
+    }
+}
+
+/// Everything a [`Client`] is configured with.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// Service URL: `http://host[:port]` or `https://host[:port]`.
+    pub endpoint: String,
+    /// Access key id.
+    pub access_id: String,
+    /// Access key secret. Never logged.
+    pub access_key: String,
+    /// TCP/TLS connect timeout.
+    pub connect_timeout: Duration,
+    /// Longest wait for the server to answer or for the next bytes of a response.
+    pub read_timeout: Duration,
+    /// Retry policy for every request.
+    pub retry: RetryPolicy,
+    /// Parallel workers per transfer (parts or ranges in flight).
+    pub workers: usize,
+    /// Files up to this size are uploaded with one request; larger ones in parts.
+    pub upload_threshold: u64,
+    /// Part size for multipart uploads; 0 = the SDK's rule (64 MiB, grown to stay
+    /// within 10 000 parts). Any other value must be a multiple of 1 MiB.
+    pub part_size: u64,
+    /// Range size for parallel downloads; 0 = the SDK's plan (32 MiB, grown to
+    /// stay within 10 000 ranges).
+    pub download_range_size: u64,
+    /// Bandwidth limit per transfer in bytes per second; 0 = none.
+    pub bandwidth_limit: u64,
+    /// Proxy URL; `None` = no proxy (environment proxy variables are ignored).
+    pub proxy: Option<String>,
+    /// Extra PEM CA bundle to trust for HTTPS.
+    pub ca_file: Option<PathBuf>,
+    /// Verify the server's TLS certificate (on by default).
+    pub verify_tls: bool,
+    /// `User-Agent` header.
+    pub user_agent: String,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            endpoint: String::new(),
+            access_id: String::new(),
+            access_key: String::new(),
+            connect_timeout: Duration::from_secs(10),
+            read_timeout: Duration::from_secs(100),
+            retry: RetryPolicy::default(),
+            workers: 8,
+            upload_threshold: 64 << 20,
+            part_size: 0,
+            download_range_size: 0,
+            bandwidth_limit: 0,
+            proxy: None,
+            ca_file: None,
+            verify_tls: true,
+            user_agent: format!("liboas/{}", env!("CARGO_PKG_VERSION")),
+        }
+    }
+}
+
+impl ClientOptions {
+    /// Options for `endpoint` with the given credentials and defaults otherwise.
+    pub fn new(endpoint: &str, access_id: &str, access_key: &str) -> Self {
+        ClientOptions {
+            endpoint: endpoint.to_string(),
+            access_id: access_id.to_string(),
+            access_key: access_key.to_string(),
+            ..Default::default()
+        }
+    }
+}
+
+/// Called with the number of body bytes just read for sending; an error stops
+/// the request (used for progress, cancellation and bandwidth limiting).
+pub type ReadHook = Arc<dyn Fn(u64) -> std::io::Result<()> + Send + Sync>;
+
+/// A cancellation flag shared between a transfer and whoever may stop it.
+#[derive(Debug, Clone, Default)]
+pub struct CancelToken(Arc<AtomicBool>);
+
+impl CancelToken {
+    /// A token that is not cancelled.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Requests cancellation.
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+    /// True once cancelled.
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+    /// Sleeps up to `d`, returning early (with `false`) when cancelled.
+    pub fn sleep(&self, d: Duration) -> bool {
+        let end = std::time::Instant::now() + d;
+        loop {
+            if self.is_cancelled() {
+                return false;
+            }
+            let now = std::time::Instant::now();
+            if now >= end {
+                return true;
+            }
+            std::thread::sleep((end - now).min(Duration::from_millis(50)));
+        }
+    }
+}
+
+/// Where a request body comes from. File bodies are read with positional reads,
+/// so many requests can share one open file.
+#[derive(Clone)]
+pub enum Source {
+    /// No body.
+    Empty,
+    /// Bytes in memory.
+    Bytes(Arc<[u8]>),
+    /// `len` bytes of `file` at `offset`.
+    File {
+        /// The open file.
+        file: Arc<File>,
+        /// First byte.
+        offset: u64,
+        /// Byte count.
+        len: u64,
+    },
+}
+
+/// A request body: its source and an optional hook called as it is read.
+#[derive(Clone)]
+pub struct Payload {
+    /// Where the bytes come from.
+    pub source: Source,
+    /// Called after each chunk read for sending.
+    pub hook: Option<ReadHook>,
+}
+
+impl Payload {
+    /// No body.
+    pub fn empty() -> Self {
+        Payload {
+            source: Source::Empty,
+            hook: None,
+        }
+    }
+    /// A body from memory.
+    pub fn bytes(data: impl Into<Arc<[u8]>>) -> Self {
+        Payload {
+            source: Source::Bytes(data.into()),
+            hook: None,
+        }
+    }
+    /// A body from part of a file.
+    pub fn file(file: Arc<File>, offset: u64, len: u64) -> Self {
+        Payload {
+            source: Source::File { file, offset, len },
+            hook: None,
+        }
+    }
+    /// The same payload with a read hook.
+    pub fn with_hook(mut self, hook: Option<ReadHook>) -> Self {
+        self.hook = hook;
+        self
+    }
+    /// Body length in bytes.
+    pub fn len(&self) -> u64 {
+        match &self.source {
+            Source::Empty => 0,
+            Source::Bytes(b) => b.len() as u64,
+            Source::File { len, .. } => *len,
+        }
+    }
+    /// True for an empty body.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn body(&self) -> Option<Body> {
+        let len = self.len();
+        match (&self.source, &self.hook) {
+            (Source::Empty, _) => None,
+            (Source::Bytes(b), None) => Some(Body::from(b.to_vec())),
+            _ => Some(Body::sized(
+                PayloadReader {
+                    payload: self.clone(),
+                    pos: 0,
+                },
+                len,
+            )),
+        }
+    }
+}
+
+/// Streams a payload, calling its hook after each read.
+struct PayloadReader {
+    payload: Payload,
+    pos: u64,
+}
+
+impl Read for PayloadReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        use std::os::unix::fs::FileExt;
+        let remaining = self.payload.len() - self.pos;
+        // Small reads keep progress and rate limiting smooth.
+        let want = (remaining.min(buf.len() as u64) as usize).min(256 << 10);
+        if want == 0 {
+            return Ok(0);
+        }
+        let n = match &self.payload.source {
+            Source::Empty => 0,
+            Source::Bytes(b) => {
+                let start = self.pos as usize;
+                buf[..want].copy_from_slice(&b[start..start + want]);
+                want
+            }
+            Source::File { file, offset, .. } => {
+                let n = file.read_at(&mut buf[..want], offset + self.pos)?;
+                if n == 0 {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::UnexpectedEof,
+                        "file shrank while it was being uploaded",
+                    ));
+                }
+                n
+            }
+        };
+        self.pos += n as u64;
+        if let Some(hook) = &self.payload.hook {
+            hook(n as u64)?;
+        }
+        Ok(n)
+    }
+}
+
+/// One request as the operations describe it; [`Client::execute`] signs, sends
+/// and retries it.
+pub struct Request {
+    /// Operation name for logs and errors, e.g. `UploadPart`.
+    pub op: &'static str,
+    /// HTTP method.
+    pub method: Method,
+    /// Path as sent (already percent-encoded where needed).
+    pub path: String,
+    /// `limit` query parameter.
+    pub limit: Option<String>,
+    /// `marker` query parameter.
+    pub marker: Option<String>,
+    /// Extra headers (signed when they are `x-oas-*`).
+    pub headers: Vec<(String, String)>,
+    /// Request body.
+    pub payload: Payload,
+    /// Context for messages, e.g. `vault 79D2…, range 0-1048575`.
+    pub context: String,
+    /// Retry `InvalidDigest` answers too (the part is re-read and re-sent).
+    pub retry_invalid_digest: bool,
+    /// Stops retries and the request when set.
+    pub cancel: Option<CancelToken>,
+}
+
+impl Request {
+    /// A request with no query, headers or body.
+    pub fn new(op: &'static str, method: Method, path: String) -> Self {
+        Request {
+            op,
+            method,
+            path,
+            limit: None,
+            marker: None,
+            headers: Vec::new(),
+            payload: Payload::empty(),
+            context: String::new(),
+            retry_invalid_digest: false,
+            cancel: None,
+        }
+    }
+
+    /// Adds a header.
+    pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.push((name.to_string(), value.into()));
+        self
+    }
+}
+
+struct Inner {
+    http: reqwest::blocking::Client,
+    base: String,
+    options: ClientOptions,
+}
+
+/// A thread-safe client: credentials, options and one shared connection pool.
+/// Cloning is cheap and shares everything.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print the secret.
+        f.debug_struct("Client")
+            .field("endpoint", &self.inner.base)
+            .field("access_id", &self.inner.options.access_id)
+            .finish()
+    }
+}
+
+fn check_endpoint(endpoint: &str) -> Result<String> {
+    let url = reqwest::Url::parse(endpoint.trim())
+        .map_err(|e| Error::InvalidArgument(format!("endpoint {endpoint:?} is not a URL: {e}")))?;
+    if url.scheme() != "http" && url.scheme() != "https" {
+        return Err(Error::InvalidArgument(format!(
+            "endpoint {endpoint:?} must use http or https"
+        )));
+    }
+    let host = url
+        .host_str()
+        .ok_or_else(|| Error::InvalidArgument(format!("endpoint {endpoint:?} has no host")))?;
+    if url.path() != "/" && !url.path().is_empty() {
+        return Err(Error::InvalidArgument(format!(
+            "endpoint {endpoint:?} must not have a path"
+        )));
+    }
+    Ok(match url.port() {
+        Some(p) => format!("{}://{}:{}", url.scheme(), host, p),
+        None => format!("{}://{}", url.scheme(), host),
+    })
+}
+
+impl Client {
+    /// A client for the given options. Fails on an invalid endpoint, proxy or CA
+    /// file, or empty credentials.
+    pub fn new(options: ClientOptions) -> Result<Client> {
+        let base = check_endpoint(&options.endpoint)?;
+        if options.access_id.is_empty() || options.access_key.is_empty() {
+            return Err(Error::InvalidArgument(
+                "access id and access key must not be empty".into(),
+            ));
+        }
+        if options.workers == 0 || options.workers > 256 {
+            return Err(Error::InvalidArgument(format!(
+                "workers must be between 1 and 256 (got {})",
+                options.workers
+            )));
+        }
+        if options.retry.max_attempts == 0 {
+            return Err(Error::InvalidArgument(
+                "retry.max_attempts must be at least 1".into(),
+            ));
+        }
+        let mut b = reqwest::blocking::Client::builder()
+            .connect_timeout(options.connect_timeout)
+            .timeout(options.read_timeout)
+            .user_agent(options.user_agent.clone())
+            .pool_max_idle_per_host(64)
+            .tcp_keepalive(Duration::from_secs(30))
+            .danger_accept_invalid_certs(!options.verify_tls);
+        b = match &options.proxy {
+            Some(p) => b.proxy(
+                reqwest::Proxy::all(p)
+                    .map_err(|e| Error::InvalidArgument(format!("proxy {p:?}: {e}")))?,
+            ),
+            None => b.no_proxy(),
+        };
+        if let Some(path) = &options.ca_file {
+            let pem = std::fs::read(path)
+                .map_err(|e| Error::io(format!("reading CA file {}", path.display()), e))?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem)
+                .map_err(|e| Error::InvalidArgument(format!("CA file {}: {e}", path.display())))?;
+            if certs.is_empty() {
+                return Err(Error::InvalidArgument(format!(
+                    "CA file {} holds no certificate",
+                    path.display()
+                )));
+            }
+            for c in certs {
+                b = b.add_root_certificate(c);
+            }
+        }
+        let http = b
+            .build()
+            .map_err(|e| Error::InvalidArgument(format!("HTTP client: {e}")))?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                base,
+                options,
+            }),
+        })
+    }
+
+    /// The options this client was made with.
+    pub fn options(&self) -> &ClientOptions {
+        &self.inner.options
+    }
+
+    /// The endpoint as `scheme://host[:port]`.
+    pub fn endpoint(&self) -> &str {
+        &self.inner.base
+    }
+
+    /// Signs, sends and (per the retry policy) retries a request. Returns the
+    /// response of the first 2xx answer; its body is not read.
+    pub fn execute(&self, req: &Request) -> Result<Response> {
+        let policy = &self.inner.options.retry;
+        let mut attempt = 1;
+        loop {
+            if let Some(c) = &req.cancel {
+                if c.is_cancelled() {
+                    return Err(Error::Cancelled(format!("{} {}", req.op, req.context)));
+                }
+            }
+            let outcome = self.send_once(req);
+            let cancelled = req.cancel.as_ref().is_some_and(|c| c.is_cancelled());
+            let failure = match outcome {
+                Ok(resp) if resp.status().is_success() => return Ok(resp),
+                Ok(resp) => server_error(req.op, resp),
+                Err(e) => e,
+            };
+            if cancelled {
+                return Err(Error::Cancelled(format!("{} {}", req.op, req.context)));
+            }
+            if attempt >= policy.max_attempts || !retryable(&failure, req.retry_invalid_digest) {
+                return Err(failure);
+            }
+            let delay = policy.delay(attempt);
+            oas_warn!(
+                "oas::client",
+                "{} {}: attempt {}/{} failed ({}); retrying in {} ms",
+                req.op,
+                req.context,
+                attempt,
+                policy.max_attempts,
+                failure,
+                delay.as_millis()
+            );
+            let slept = match &req.cancel {
+                Some(c) => c.sleep(delay),
+                None => {
+                    std::thread::sleep(delay);
+                    true
+                }
+            };
+            if !slept {
+                return Err(Error::Cancelled(format!("{} {}", req.op, req.context)));
+            }
+            attempt += 1;
+        }
+    }
+
+    fn send_once(&self, req: &Request) -> Result<Response> {
+        let opts = &self.inner.options;
+        let date = httpdate::fmt_http_date(std::time::SystemTime::now());
+        let mut headers: Vec<(String, String)> = req.headers.clone();
+        headers.push(("x-oas-version".into(), PROTOCOL_VERSION.into()));
+        let resource =
+            sign::canonical_resource(&req.path, req.limit.as_deref(), req.marker.as_deref());
+        let sts = sign::string_to_sign(
+            req.method.as_str(),
+            &date,
+            headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            &resource,
+        );
+        let auth = sign::authorization(&opts.access_id, &opts.access_key, &sts);
+        let mut url = format!("{}{}", self.inner.base, req.path);
+        let mut sep = '?';
+        for (name, value) in [("marker", &req.marker), ("limit", &req.limit)] {
+            if let Some(v) = value {
+                url.push(sep);
+                url.push_str(name);
+                url.push('=');
+                url.push_str(&encode_component(v));
+                sep = '&';
+            }
+        }
+        let mut rb = self
+            .inner
+            .http
+            .request(req.method.clone(), &url)
+            .header("Date", &date)
+            .header("Authorization", auth);
+        for (k, v) in &headers {
+            rb = rb.header(k.as_str(), v.as_str());
+        }
+        let len = req.payload.len();
+        if len > 0 {
+            // The client-wide timeout bounds the wait for an answer; a body
+            // adds the time it may take to send at a slow but live rate.
+            let floor_rate = match opts.bandwidth_limit {
+                0 => 256u64 << 10,
+                l => (l / 2).clamp(1, 256 << 10),
+            };
+            rb = rb.timeout(opts.read_timeout + Duration::from_secs(len / floor_rate + 1));
+        }
+        match req.payload.body() {
+            Some(body) => rb = rb.body(body),
+            None if req.method == Method::PUT || req.method == Method::POST => {
+                rb = rb.header("Content-Length", "0")
+            }
+            None => {}
+        }
+        rb.send().map_err(|e| transport_error(req, e))
+    }
+}
+
+fn transport_error(req: &Request, e: reqwest::Error) -> Error {
+    use std::error::Error as _;
+    let mut msg = format!("{} {}: {}", req.op, req.context, e);
+    let mut src = e.source();
+    while let Some(s) = src {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        src = s.source();
+    }
+    Error::Transport(msg)
+}
+
+/// Percent-encodes a query value (everything but unreserved characters).
+pub fn encode_component(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    for b in v.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Turns a non-2xx response into a [`ServerError`], keeping status, request id,
+/// lower-cased headers and, when the body is JSON, code, type and message.
+pub fn server_error(op: &str, resp: Response) -> Error {
+    let status = resp.status().as_u16();
+    let headers = header_map(resp.headers());
+    let request_id = headers.get("x-oas-request-id").cloned().unwrap_or_default();
+    // Error bodies are small; never read more than 64 KiB of one.
+    let mut raw = Vec::new();
+    let _ = resp.take(64 << 10).read_to_end(&mut raw);
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let mut err = ServerError {
+        status,
+        request_id,
+        headers,
+        operation: op.to_string(),
+        ..Default::default()
+    };
+    match serde_json::from_str::<serde_json::Value>(&text) {
+        Ok(v) if v.get("code").is_some() => {
+            let field = |k: &str| {
+                v.get(k)
+                    .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_string))
+                    .unwrap_or_default()
+            };
+            err.code = field("code");
+            err.error_type = field("type");
+            err.message = field("message");
+        }
+        _ => err.message = text,
+    }
+    Error::Server(Box::new(err))
+}
+
+/// Response headers with lower-cased names (repeated headers joined by `, `).
+pub fn header_map(h: &reqwest::header::HeaderMap) -> BTreeMap<String, String> {
+    let mut out: BTreeMap<String, String> = BTreeMap::new();
+    for (k, v) in h {
+        let v = String::from_utf8_lossy(v.as_bytes()).into_owned();
+        out.entry(k.as_str().to_ascii_lowercase())
+            .and_modify(|e| {
+                e.push_str(", ");
+                e.push_str(&v)
+            })
+            .or_insert(v);
+    }
+    out
+}
+
+/// Whether a failure may succeed when tried again.
+pub fn retryable(e: &Error, retry_invalid_digest: bool) -> bool {
+    match e {
+        Error::Transport(_) => true,
+        Error::Server(s) => {
+            s.status >= 500
+                || s.status == 408
+                || s.status == 429
+                || matches!(
+                    s.code.as_str(),
+                    "Throttling" | "ThrottlingException" | "SlowDown" | "RequestTimeout"
+                )
+                || (retry_invalid_digest && s.code == "InvalidDigest")
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let p = RetryPolicy {
+            max_attempts: 10,
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_secs(1),
+        };
+        for _ in 0..50 {
+            let d1 = p.delay(1);
+            assert!(d1 >= Duration::from_millis(50) && d1 <= Duration::from_millis(100));
+            let d3 = p.delay(3);
+            assert!(d3 >= Duration::from_millis(200) && d3 <= Duration::from_millis(400));
+            assert!(p.delay(30) <= Duration::from_secs(1));
+        }
+    }
+
+    #[test]
+    fn endpoint_checks() {
+        assert_eq!(
+            check_endpoint("http://127.0.0.1:8080/").unwrap(),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(
+            check_endpoint("https://h.example").unwrap(),
+            "https://h.example"
+        );
+        assert!(check_endpoint("ftp://x").is_err());
+        assert!(check_endpoint("nonsense").is_err());
+        assert!(check_endpoint("http://h/x").is_err());
+    }
+
+    #[test]
+    fn retry_classes() {
+        let se = |status: u16, code: &str| {
+            Error::Server(Box::new(ServerError {
+                status,
+                code: code.into(),
+                ..Default::default()
+            }))
+        };
+        assert!(retryable(&se(503, "ServiceUnavailable"), false));
+        assert!(retryable(&se(408, "RequestTimeout"), false));
+        assert!(!retryable(&se(404, "VaultNotExists"), false));
+        assert!(!retryable(&se(400, "InvalidDigest"), false));
+        assert!(retryable(&se(400, "InvalidDigest"), true));
+        assert!(retryable(&Error::Transport("reset".into()), false));
+        assert!(!retryable(&Error::InvalidArgument("x".into()), true));
+    }
+
+    #[test]
+    fn encoding() {
+        assert_eq!(encode_component("a b/c"), "a%20b%2Fc");
+        assert_eq!(encode_component("AZaz09-_.~"), "AZaz09-_.~");
+    }
+}
