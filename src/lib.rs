@@ -9,6 +9,7 @@ pub mod error;
 pub mod log;
 pub mod model;
 pub mod ranges;
+pub mod transfer;
 
 pub use client::{CancelToken, Client, ClientOptions, RetryPolicy};
 pub use error::{Error, Result, ServerError};
