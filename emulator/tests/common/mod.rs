@@ -148,6 +148,11 @@ impl Client {
 
     /// Sends a signed request with a byte body.
     pub fn send(&self, method: &str, target: &str, headers: &[(&str, String)], body: Vec<u8>) -> Resp {
+        self.try_send(method, target, headers, body).expect("request failed")
+    }
+
+    /// Like `send`, but transport errors (also while reading the body) are returned.
+    pub fn try_send(&self, method: &str, target: &str, headers: &[(&str, String)], body: Vec<u8>) -> Result<Resp, String> {
         let mut hs: Vec<(String, String)> = headers.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
         if !hs.iter().any(|(k, _)| k.eq_ignore_ascii_case("x-oas-version")) {
             hs.push(("x-oas-version".into(), "0.2.5".into()));
@@ -165,8 +170,12 @@ impl Client {
         if !body.is_empty() || method == "POST" || method == "PUT" {
             rb = rb.body(body);
         }
-        let r = rb.send().expect("request failed");
-        to_resp(r)
+        let mut r = rb.send().map_err(|e| format!("{e:?}"))?;
+        let status = r.status().as_u16();
+        let headers = r.headers().clone();
+        let mut body = Vec::new();
+        r.read_to_end(&mut body).map_err(|e| format!("body: {e:?}"))?;
+        Ok(Resp { status, headers, body })
     }
 
     pub fn get(&self, target: &str) -> Resp {
