@@ -5,7 +5,10 @@ use common::*;
 use serde_json::Value;
 
 fn vectors() -> Value {
-    let p = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/hash_vectors.json");
+    let p = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/data/hash_vectors.json"
+    );
     serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
 }
 
@@ -23,7 +26,11 @@ fn target_of(req: &Value) -> String {
         .iter()
         .map(|k| {
             let v = q[*k].as_str().unwrap();
-            if v.is_empty() { k.to_string() } else { format!("{k}={v}") }
+            if v.is_empty() {
+                k.to_string()
+            } else {
+                format!("{k}={v}")
+            }
         })
         .collect();
     format!("{path}?{}", parts.join("&"))
@@ -33,7 +40,10 @@ fn target_of(req: &Value) -> String {
 fn signature_vectors_match_both_signers() {
     let v = vectors();
     let sig = &v["signatures"];
-    let (id, secret) = (sig["access_key_id"].as_str().unwrap(), sig["access_key_secret"].as_str().unwrap());
+    let (id, secret) = (
+        sig["access_key_id"].as_str().unwrap(),
+        sig["access_key_secret"].as_str().unwrap(),
+    );
     let reqs = sig["requests"].as_array().unwrap();
     assert!(reqs.len() >= 4);
     for r in reqs {
@@ -51,14 +61,28 @@ fn signature_vectors_match_both_signers() {
         assert_eq!(sts, r["string_to_sign"].as_str().unwrap());
         assert_eq!(signature(secret, &sts), r["signature"].as_str().unwrap());
         // The emulator's canonicaliser and signer.
-        let (path, query) = target.split_once('?').map_or((target.as_str(), None), |(p, q)| (p, Some(q)));
+        let (path, query) = target
+            .split_once('?')
+            .map_or((target.as_str(), None), |(p, q)| (p, Some(q)));
         let q = oas_emulator::auth::parse_query(query);
         let res = oas_emulator::auth::canonical_resource(path, &q);
-        let hb: Vec<(String, Vec<u8>)> = headers.iter().map(|(k, v)| (k.clone(), v.clone().into_bytes())).collect();
+        let hb: Vec<(String, Vec<u8>)> = headers
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone().into_bytes()))
+            .collect();
         let esst = oas_emulator::auth::string_to_sign(method, date.as_bytes(), &hb, &res);
-        assert_eq!(String::from_utf8(esst.clone()).unwrap(), r["string_to_sign"].as_str().unwrap());
-        assert_eq!(oas_emulator::auth::sign(secret, &esst), r["signature"].as_str().unwrap());
-        assert_eq!(format!("OAS {id}:{}", r["signature"].as_str().unwrap()), r["authorization"].as_str().unwrap());
+        assert_eq!(
+            String::from_utf8(esst.clone()).unwrap(),
+            r["string_to_sign"].as_str().unwrap()
+        );
+        assert_eq!(
+            oas_emulator::auth::sign(secret, &esst),
+            r["signature"].as_str().unwrap()
+        );
+        assert_eq!(
+            format!("OAS {id}:{}", r["signature"].as_str().unwrap()),
+            r["authorization"].as_str().unwrap()
+        );
     }
 }
 
@@ -66,7 +90,10 @@ fn signature_vectors_match_both_signers() {
 fn vector_shaped_requests_are_accepted() {
     let v = vectors();
     let sig = &v["signatures"];
-    let (id, secret) = (sig["access_key_id"].as_str().unwrap(), sig["access_key_secret"].as_str().unwrap());
+    let (id, secret) = (
+        sig["access_key_id"].as_str().unwrap(),
+        sig["access_key_secret"].as_str().unwrap(),
+    );
     let emu = Emulator::start(Config {
         credentials: vec![(id.into(), secret.into())],
         ..Default::default()
@@ -88,9 +115,18 @@ fn vector_shaped_requests_are_accepted() {
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str().unwrap().to_string()))
             .collect();
-        let body = if target.ends_with("/archives") { pattern(3 * MIB + 7) } else { Vec::new() };
+        let body = if target.ends_with("/archives") {
+            pattern(3 * MIB + 7)
+        } else {
+            Vec::new()
+        };
         let resp = c.send(method, &target, &headers, body);
-        assert!(resp.status < 300, "{method} {target}: {} {}", resp.status, String::from_utf8_lossy(&resp.body));
+        assert!(
+            resp.status < 300,
+            "{method} {target}: {} {}",
+            resp.status,
+            String::from_utf8_lossy(&resp.body)
+        );
     }
 }
 
@@ -110,7 +146,8 @@ fn auth_failures_have_distinct_codes() {
     send(None, &date).expect_error(403, "AccessDenied");
     send(Some("Basic abc"), &date).expect_error(403, "AccessDenied");
     send(Some("OAS nocolon"), &date).expect_error(403, "AccessDenied");
-    send(Some("OAS UNKNOWNKEY:AAAAAAAAAAAAAAAAAAAAAAAAAAA="), &date).expect_error(403, "InvalidAccessKeyId");
+    send(Some("OAS UNKNOWNKEY:AAAAAAAAAAAAAAAAAAAAAAAAAAA="), &date)
+        .expect_error(403, "InvalidAccessKeyId");
     let good = c.authorization("GET", &date, &[], "/vaults");
     assert_eq!(send(Some(&good), &date).status, 200);
     let bad = good.replace(':', ":X");
@@ -119,7 +156,12 @@ fn auth_failures_have_distinct_codes() {
     let other = c.authorization("GET", &date, &[], "/vaults/x");
     send(Some(&other), &date).expect_error(403, "SignatureDoesNotMatch");
     // Skew beyond 15 minutes either way; 10 minutes is fine.
-    for (skew, ok) in [(-16 * 60, false), (16 * 60, false), (10 * 60, true), (-10 * 60, true)] {
+    for (skew, ok) in [
+        (-16 * 60, false),
+        (16 * 60, false),
+        (10 * 60, true),
+        (-10 * 60, true),
+    ] {
         let mut c2 = Client::new(&emu.base_url());
         c2.skew = skew;
         let r = c2.get("/vaults");
@@ -139,8 +181,12 @@ fn lenient_date_but_raw_string_signed() {
     let (emu, c) = start(Config::default());
     // PHP-style non-padded day: build a current date with a one-digit day when possible.
     let now = c.date(); // "Www, DD Mon YYYY HH:MM:SS GMT"
-    // When the day has two digits, exercise the other lenient path: a `UTC` zone.
-    let unpadded = if now.contains(", 0") { now.replacen(", 0", ", ", 1) } else { now.replace("GMT", "UTC") };
+                        // When the day has two digits, exercise the other lenient path: a `UTC` zone.
+    let unpadded = if now.contains(", 0") {
+        now.replacen(", 0", ", ", 1)
+    } else {
+        now.replace("GMT", "UTC")
+    };
     assert_ne!(unpadded, now);
     let auth = c.authorization("GET", &unpadded, &[], "/vaults");
     let r = to_resp(
@@ -168,10 +214,16 @@ fn bare_marker_two_hosts_and_get_content_length() {
     );
     let reply = raw(&emu.base_url(), req.as_bytes());
     assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
-    assert!(reply.to_ascii_lowercase().contains("x-oas-request-id:"), "{reply}");
+    assert!(
+        reply.to_ascii_lowercase().contains("x-oas-request-id:"),
+        "{reply}"
+    );
     assert!(reply.contains("\"Marker\":\"\""), "{reply}");
     // Upload with two Host headers and no x-oas-version, like the SDK's file upload.
-    let vid = c.get("/vaults").json()["VaultList"][0]["VaultId"].as_str().unwrap().to_string();
+    let vid = c.get("/vaults").json()["VaultList"][0]["VaultId"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let data = pattern(1000);
     let d = oas::digest::compute(&data);
     let target = format!("/vaults/{vid}/archives");
@@ -193,13 +245,20 @@ fn bare_marker_two_hosts_and_get_content_length() {
 #[test]
 fn request_id_and_date_on_every_response() {
     let (_emu, c) = start(Config::default());
-    for r in [c.get("/vaults"), c.get("/vaults/NOPE"), c.send("PATCH", "/vaults", &[], Vec::new()), c.get("/nothing")] {
+    for r in [
+        c.get("/vaults"),
+        c.get("/vaults/NOPE"),
+        c.send("PATCH", "/vaults", &[], Vec::new()),
+        c.get("/nothing"),
+    ] {
         let id = r.header("x-oas-request-id").expect("request id");
         assert_eq!(id.len(), 32);
         assert!(r.header("date").is_some());
     }
     c.get("/vaults/NOPE").expect_error(404, "VaultNotExists");
-    c.send("PATCH", "/vaults", &[], Vec::new()).expect_error(405, "MethodNotAllowed");
-    c.send("POST", "/vaults/abc", &[], Vec::new()).expect_error(405, "MethodNotAllowed");
+    c.send("PATCH", "/vaults", &[], Vec::new())
+        .expect_error(405, "MethodNotAllowed");
+    c.send("POST", "/vaults/abc", &[], Vec::new())
+        .expect_error(405, "MethodNotAllowed");
     c.get("/nothing").expect_error(400, "InvalidRequest");
 }

@@ -16,11 +16,19 @@ fn control(base: &str, method: &str, path: &str, body: Option<serde_json::Value>
 }
 
 fn faulty() -> (Emulator, Client) {
-    start(Config { faults: true, ..Default::default() })
+    start(Config {
+        faults: true,
+        ..Default::default()
+    })
 }
 
 fn add(c: &Client, seed: u64, rules: serde_json::Value) {
-    let r = control(&c.base, "POST", "/_emulator/faults", Some(json!({"seed": seed, "rules": rules})));
+    let r = control(
+        &c.base,
+        "POST",
+        "/_emulator/faults",
+        Some(json!({"seed": seed, "rules": rules})),
+    );
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
 }
 
@@ -32,7 +40,11 @@ fn stats(c: &Client) -> serde_json::Value {
 fn error_rules_times_and_stats() {
     let (emu, c) = faulty();
     let v = c.create_vault("faults");
-    add(&c, 1, json!([{"op": "UploadArchive", "times": 1, "action": "error", "status": 503, "code": "ServiceUnavailable", "message": "try later"}]));
+    add(
+        &c,
+        1,
+        json!([{"op": "UploadArchive", "times": 1, "action": "error", "status": 503, "code": "ServiceUnavailable", "message": "try later"}]),
+    );
     let r = c.upload(&v, &pattern(100), "");
     r.expect_error(503, "ServiceUnavailable");
     assert_eq!(r.json()["message"], "try later");
@@ -42,17 +54,35 @@ fn error_rules_times_and_stats() {
     assert_eq!(s["operations"]["CreateVault"], 1);
     assert_eq!(s["total"], 3);
     assert_eq!(emu.stats().get("UploadArchive"), Some(&2));
-    assert_eq!(control(&c.base, "DELETE", "/_emulator/stats", None).status, 204);
+    assert_eq!(
+        control(&c.base, "DELETE", "/_emulator/stats", None).status,
+        204
+    );
     assert_eq!(stats(&c)["total"], 0);
     // Path glob, unlimited until cleared.
-    add(&c, 1, json!([{"path": "/vaults/*/jobs", "action": "error", "status": 500, "code": "InternalError"}]));
-    c.get(&format!("/vaults/{v}/jobs")).expect_error(500, "InternalError");
-    c.get(&format!("/vaults/{v}/jobs")).expect_error(500, "InternalError");
+    add(
+        &c,
+        1,
+        json!([{"path": "/vaults/*/jobs", "action": "error", "status": 500, "code": "InternalError"}]),
+    );
+    c.get(&format!("/vaults/{v}/jobs"))
+        .expect_error(500, "InternalError");
+    c.get(&format!("/vaults/{v}/jobs"))
+        .expect_error(500, "InternalError");
     assert_eq!(c.get(&format!("/vaults/{v}")).status, 200);
-    assert_eq!(control(&c.base, "DELETE", "/_emulator/faults", None).status, 204);
+    assert_eq!(
+        control(&c.base, "DELETE", "/_emulator/faults", None).status,
+        204
+    );
     assert_eq!(c.get(&format!("/vaults/{v}/jobs")).status, 200);
     assert_eq!(stats(&c)["operations"]["ListJobs"], 3);
-    control(&c.base, "POST", "/_emulator/faults", Some(json!({"rules": [{"action": "explode"}]}))).expect_error(400, "InvalidArgument");
+    control(
+        &c.base,
+        "POST",
+        "/_emulator/faults",
+        Some(json!({"rules": [{"action": "explode"}]})),
+    )
+    .expect_error(400, "InvalidArgument");
 }
 
 #[test]
@@ -60,8 +90,14 @@ fn probability_is_seeded() {
     let (_emu, c) = faulty();
     let run = || {
         control(&c.base, "DELETE", "/_emulator/faults", None);
-        add(&c, 42, json!([{"op": "ListVaults", "probability": 0.5, "action": "error", "status": 500, "code": "InternalError"}]));
-        (0..24).map(|_| c.get("/vaults").status == 500).collect::<Vec<bool>>()
+        add(
+            &c,
+            42,
+            json!([{"op": "ListVaults", "probability": 0.5, "action": "error", "status": 500, "code": "InternalError"}]),
+        );
+        (0..24)
+            .map(|_| c.get("/vaults").status == 500)
+            .collect::<Vec<bool>>()
     };
     let (a, b) = (run(), run());
     assert_eq!(a, b);
@@ -73,21 +109,40 @@ fn probability_is_seeded() {
 fn stall_and_request_reset() {
     let (_emu, c) = faulty();
     let v = c.create_vault("stall");
-    add(&c, 0, json!([{"op": "DescribeVault", "times": 1, "action": "stall", "ms": 400}]));
+    add(
+        &c,
+        0,
+        json!([{"op": "DescribeVault", "times": 1, "action": "stall", "ms": 400}]),
+    );
     let t = Instant::now();
     assert_eq!(c.get(&format!("/vaults/{v}")).status, 200);
     assert!(t.elapsed() >= Duration::from_millis(400));
     let t = Instant::now();
     c.get(&format!("/vaults/{v}"));
     assert!(t.elapsed() < Duration::from_millis(400));
-    add(&c, 0, json!([{"op": "UploadArchive", "times": 1, "action": "reset_request", "after_bytes": 65536}]));
+    add(
+        &c,
+        0,
+        json!([{"op": "UploadArchive", "times": 1, "action": "reset_request", "after_bytes": 65536}]),
+    );
     let data = pattern(3 * MIB);
     let d = oas::digest::compute(&data);
-    let hs = [("x-oas-content-etag", d.etag.clone()), ("x-oas-tree-etag", d.tree_etag.clone())];
+    let hs = [
+        ("x-oas-content-etag", d.etag.clone()),
+        ("x-oas-tree-etag", d.tree_etag.clone()),
+    ];
     let r = c.try_send("POST", &format!("/vaults/{v}/archives"), &hs, data.clone());
-    assert!(r.is_err(), "expected a transport error, got {:?}", r.map(|r| r.status));
+    assert!(
+        r.is_err(),
+        "expected a transport error, got {:?}",
+        r.map(|r| r.status)
+    );
     assert_eq!(c.get(&format!("/vaults/{v}")).json()["NumberOfArchives"], 0);
-    assert_eq!(c.send("POST", &format!("/vaults/{v}/archives"), &hs, data).status, 201);
+    assert_eq!(
+        c.send("POST", &format!("/vaults/{v}/archives"), &hs, data)
+            .status,
+        201
+    );
 }
 
 #[test]
@@ -100,18 +155,30 @@ fn response_faults_on_job_output() {
     let path = format!("/vaults/{v}/jobs/{j}/output");
     let tree = oas::digest::compute(&data).tree_etag;
     // reset_response: headers and some bytes, then the connection dies.
-    add(&c, 0, json!([{"op": "GetJobOutput", "times": 1, "action": "reset_response", "after_bytes": 100000}]));
+    add(
+        &c,
+        0,
+        json!([{"op": "GetJobOutput", "times": 1, "action": "reset_response", "after_bytes": 100000}]),
+    );
     let r = c.try_send("GET", &path, &[], Vec::new());
     assert!(r.is_err(), "expected a transport error");
     // truncate: shorter than Content-Length, then closed.
-    add(&c, 0, json!([{"op": "GetJobOutput", "times": 1, "action": "truncate", "after_bytes": 5000}]));
+    add(
+        &c,
+        0,
+        json!([{"op": "GetJobOutput", "times": 1, "action": "truncate", "after_bytes": 5000}]),
+    );
     let r = c.try_send("GET", &path, &[], Vec::new());
     match r {
         Err(_) => {}
         Ok(r) => assert!(r.body.len() < data.len(), "truncated body came back whole"),
     }
     // flip: same headers, one byte differs.
-    add(&c, 0, json!([{"path": "/vaults/*/jobs/*/output", "times": 1, "action": "flip", "offset": 1048577}]));
+    add(
+        &c,
+        0,
+        json!([{"path": "/vaults/*/jobs/*/output", "times": 1, "action": "flip", "offset": 1048577}]),
+    );
     let r = c.send("GET", &path, &[], Vec::new());
     assert_eq!(r.status, 200);
     assert_eq!(r.header("x-oas-tree-etag").unwrap(), tree);
@@ -122,20 +189,35 @@ fn response_faults_on_job_output() {
     // Clean afterwards.
     assert_eq!(c.send("GET", &path, &[], Vec::new()).body, data);
     // Flip on a JSON reply keeps Content-Length.
-    add(&c, 0, json!([{"op": "DescribeVault", "times": 1, "action": "flip", "offset": 0}]));
+    add(
+        &c,
+        0,
+        json!([{"op": "DescribeVault", "times": 1, "action": "flip", "offset": 0}]),
+    );
     let r = c.get(&format!("/vaults/{v}"));
     assert_eq!(r.body[0], b'{' ^ 0xFF);
 }
 
 #[test]
 fn initial_faults_and_disabled_control() {
-    let rule = FaultRule::from_json(r#"{"op":"ListVaults","times":2,"action":"error","status":500,"code":"InternalError"}"#).unwrap();
-    let (_emu, c) = start(Config { faults: true, initial_faults: vec![rule.clone()], ..Default::default() });
+    let rule = FaultRule::from_json(
+        r#"{"op":"ListVaults","times":2,"action":"error","status":500,"code":"InternalError"}"#,
+    )
+    .unwrap();
+    let (_emu, c) = start(Config {
+        faults: true,
+        initial_faults: vec![rule.clone()],
+        ..Default::default()
+    });
     c.get("/vaults").expect_error(500, "InternalError");
     c.get("/vaults").expect_error(500, "InternalError");
     assert_eq!(c.get("/vaults").status, 200);
     // Without `faults`, rules are ignored and control endpoints are absent.
-    let (_emu2, c2) = start(Config { faults: false, initial_faults: vec![rule], ..Default::default() });
+    let (_emu2, c2) = start(Config {
+        faults: false,
+        initial_faults: vec![rule],
+        ..Default::default()
+    });
     assert_eq!(c2.get("/vaults").status, 200);
     let r = control(&c2.base, "GET", "/_emulator/stats", None);
     assert_eq!(r.status, 404);

@@ -5,7 +5,10 @@ use common::*;
 use serde_json::Value;
 
 fn vectors() -> Value {
-    let p = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/hash_vectors.json");
+    let p = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/data/hash_vectors.json"
+    );
     serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
 }
 
@@ -13,12 +16,18 @@ fn initiate(c: &Client, v: &str, part: u64, desc: &str) -> String {
     let r = c.send(
         "POST",
         &format!("/vaults/{v}/multipart-uploads"),
-        &[("x-oas-part-size", part.to_string()), ("x-oas-archive-description", desc.into())],
+        &[
+            ("x-oas-part-size", part.to_string()),
+            ("x-oas-archive-description", desc.into()),
+        ],
         Vec::new(),
     );
     assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
     let id = r.header("x-oas-multipart-upload-id").unwrap();
-    assert_eq!(r.header("location").unwrap(), format!("/vaults/{v}/multipart-uploads/{id}"));
+    assert_eq!(
+        r.header("location").unwrap(),
+        format!("/vaults/{v}/multipart-uploads/{id}")
+    );
     id
 }
 
@@ -41,7 +50,10 @@ fn complete(c: &Client, v: &str, u: &str, size: usize, tree: &str) -> Resp {
     c.send(
         "POST",
         &format!("/vaults/{v}/multipart-uploads/{u}"),
-        &[("x-oas-archive-size", size.to_string()), ("x-oas-tree-etag", tree.to_string())],
+        &[
+            ("x-oas-archive-size", size.to_string()),
+            ("x-oas-tree-etag", tree.to_string()),
+        ],
         Vec::new(),
     )
 }
@@ -87,7 +99,10 @@ fn vector_uploads_and_complete() {
         let r = complete(&c, &v, &u, size, &format!("{combined}-{ps}"));
         assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
         let a = r.header("x-oas-archive-id").unwrap();
-        assert_eq!(r.header("location").unwrap(), format!("/vaults/{v}/archives/{a}"));
+        assert_eq!(
+            r.header("location").unwrap(),
+            format!("/vaults/{v}/archives/{a}")
+        );
         // Idempotent repeat.
         let r2 = complete(&c, &v, &u, size, combined);
         assert_eq!(r2.status, 201);
@@ -97,12 +112,21 @@ fn vector_uploads_and_complete() {
         assert_eq!(m["ArchiveSizeInBytes"], size as u64);
         assert_eq!(m["ArchiveDescription"], "multi");
         // The upload is gone.
-        c.get(&format!("/vaults/{v}/multipart-uploads/{u}")).expect_error(404, "UploadIdNotExists");
-        put_part(&c, &v, &u, &data, 0, ps as usize).expect_error(404, "UploadIdNotExists");
-        c.send("DELETE", &format!("/vaults/{v}/multipart-uploads/{u}"), &[], Vec::new())
+        c.get(&format!("/vaults/{v}/multipart-uploads/{u}"))
             .expect_error(404, "UploadIdNotExists");
+        put_part(&c, &v, &u, &data, 0, ps as usize).expect_error(404, "UploadIdNotExists");
+        c.send(
+            "DELETE",
+            &format!("/vaults/{v}/multipart-uploads/{u}"),
+            &[],
+            Vec::new(),
+        )
+        .expect_error(404, "UploadIdNotExists");
     }
-    assert_eq!(c.get(&format!("/vaults/{v}/multipart-uploads")).json()["UploadsList"], serde_json::json!([]));
+    assert_eq!(
+        c.get(&format!("/vaults/{v}/multipart-uploads")).json()["UploadsList"],
+        serde_json::json!([])
+    );
 }
 
 #[test]
@@ -118,18 +142,62 @@ fn part_rules_and_digests() {
     let chunk = data[..ps].to_vec();
     let d = oas::digest::compute(&chunk);
     let path = format!("/vaults/{v}/multipart-uploads/{u}");
-    c.send("PUT", &path, &[("content-range", format!("0-{}", ps)), ("x-oas-content-etag", d.etag.clone()), ("x-oas-tree-etag", d.tree_etag.clone())], chunk.clone())
-        .expect_error(400, "InvalidArgument");
-    c.send("PUT", &path, &[("x-oas-content-etag", d.etag.clone()), ("x-oas-tree-etag", d.tree_etag.clone())], chunk.clone())
-        .expect_error(400, "MissingArgument");
+    c.send(
+        "PUT",
+        &path,
+        &[
+            ("content-range", format!("0-{}", ps)),
+            ("x-oas-content-etag", d.etag.clone()),
+            ("x-oas-tree-etag", d.tree_etag.clone()),
+        ],
+        chunk.clone(),
+    )
+    .expect_error(400, "InvalidArgument");
+    c.send(
+        "PUT",
+        &path,
+        &[
+            ("x-oas-content-etag", d.etag.clone()),
+            ("x-oas-tree-etag", d.tree_etag.clone()),
+        ],
+        chunk.clone(),
+    )
+    .expect_error(400, "MissingArgument");
     // Digest failures.
     let wrong = oas::digest::compute(&data[ps..2 * ps]);
-    c.send("PUT", &path, &[("content-range", format!("0-{}", ps - 1)), ("x-oas-content-etag", wrong.etag.clone()), ("x-oas-tree-etag", d.tree_etag.clone())], chunk.clone())
-        .expect_error(400, "InvalidDigest");
-    c.send("PUT", &path, &[("content-range", format!("0-{}", ps - 1)), ("x-oas-content-etag", d.etag.clone()), ("x-oas-tree-etag", wrong.tree_etag.clone())], chunk.clone())
-        .expect_error(400, "InvalidDigest");
+    c.send(
+        "PUT",
+        &path,
+        &[
+            ("content-range", format!("0-{}", ps - 1)),
+            ("x-oas-content-etag", wrong.etag.clone()),
+            ("x-oas-tree-etag", d.tree_etag.clone()),
+        ],
+        chunk.clone(),
+    )
+    .expect_error(400, "InvalidDigest");
+    c.send(
+        "PUT",
+        &path,
+        &[
+            ("content-range", format!("0-{}", ps - 1)),
+            ("x-oas-content-etag", d.etag.clone()),
+            ("x-oas-tree-etag", wrong.tree_etag.clone()),
+        ],
+        chunk.clone(),
+    )
+    .expect_error(400, "InvalidDigest");
     // Lenient `bytes S-E/*` form.
-    let r = c.send("PUT", &path, &[("content-range", format!("bytes 0-{}/*", ps - 1)), ("x-oas-content-etag", d.etag.clone()), ("x-oas-tree-etag", d.tree_etag.clone())], chunk.clone());
+    let r = c.send(
+        "PUT",
+        &path,
+        &[
+            ("content-range", format!("bytes 0-{}/*", ps - 1)),
+            ("x-oas-content-etag", d.etag.clone()),
+            ("x-oas-tree-etag", d.tree_etag.clone()),
+        ],
+        chunk.clone(),
+    );
     assert_eq!(r.status, 204);
     // A short part that is not last breaks coverage; a gap too.
     assert_eq!(put_part(&c, &v, &u, &data, 2 * ps, MIB).status, 204);
@@ -139,26 +207,60 @@ fn part_rules_and_digests() {
     complete(&c, &v, &u, data.len(), &whole).expect_error(400, "InvalidPart");
     // Re-uploading a range replaces it.
     assert_eq!(put_part(&c, &v, &u, &data, ps, ps).status, 204);
-    complete(&c, &v, &u, data.len(), "F00F00F00F00F00F00F00F00F00F00F0").expect_error(400, "InvalidDigest");
+    complete(&c, &v, &u, data.len(), "F00F00F00F00F00F00F00F00F00F00F0")
+        .expect_error(400, "InvalidDigest");
     complete(&c, &v, &u, data.len(), "nothex").expect_error(400, "InvalidArgument");
-    c.send("POST", &path, &[("x-oas-tree-etag", whole.clone())], Vec::new()).expect_error(400, "MissingArgument");
+    c.send(
+        "POST",
+        &path,
+        &[("x-oas-tree-etag", whole.clone())],
+        Vec::new(),
+    )
+    .expect_error(400, "MissingArgument");
     assert_eq!(complete(&c, &v, &u, data.len(), &whole).status, 201);
     // Part size validation.
     for bad in ["0", "1000", "abc", &(5u64 << 30).to_string()] {
-        c.send("POST", &format!("/vaults/{v}/multipart-uploads"), &[("x-oas-part-size", bad.to_string())], Vec::new())
-            .expect_error(400, "InvalidArgument");
+        c.send(
+            "POST",
+            &format!("/vaults/{v}/multipart-uploads"),
+            &[("x-oas-part-size", bad.to_string())],
+            Vec::new(),
+        )
+        .expect_error(400, "InvalidArgument");
     }
-    c.send("POST", &format!("/vaults/{v}/multipart-uploads"), &[], Vec::new()).expect_error(400, "MissingArgument");
-    c.get(&format!("/vaults/{v}/multipart-uploads/NOPE")).expect_error(404, "UploadIdNotExists");
+    c.send(
+        "POST",
+        &format!("/vaults/{v}/multipart-uploads"),
+        &[],
+        Vec::new(),
+    )
+    .expect_error(400, "MissingArgument");
+    c.get(&format!("/vaults/{v}/multipart-uploads/NOPE"))
+        .expect_error(404, "UploadIdNotExists");
 }
 
 #[test]
 fn strict_part_size() {
-    let (_emu, c) = start(Config { strict_part_size: true, ..Default::default() });
+    let (_emu, c) = start(Config {
+        strict_part_size: true,
+        ..Default::default()
+    });
     let v = c.create_vault("strict");
     let path = format!("/vaults/{v}/multipart-uploads");
-    for (size, ok) in [(MIB, false), (16 * MIB, false), (48 * MIB, false), (32 * MIB, true), (64 * MIB, true), (128 * MIB, true)] {
-        let r = c.send("POST", &path, &[("x-oas-part-size", size.to_string())], Vec::new());
+    for (size, ok) in [
+        (MIB, false),
+        (16 * MIB, false),
+        (48 * MIB, false),
+        (32 * MIB, true),
+        (64 * MIB, true),
+        (128 * MIB, true),
+    ] {
+        let r = c.send(
+            "POST",
+            &path,
+            &[("x-oas-part-size", size.to_string())],
+            Vec::new(),
+        );
         if ok {
             assert_eq!(r.status, 201, "{size}");
         } else {
@@ -171,7 +273,9 @@ fn strict_part_size() {
 fn listings_abort_and_concurrent_parts() {
     let (_emu, c) = start(Config::default());
     let v = c.create_vault("lists");
-    let mut ups: Vec<String> = (0..5).map(|i| initiate(&c, &v, MIB as u64, &format!("u{i}"))).collect();
+    let mut ups: Vec<String> = (0..5)
+        .map(|i| initiate(&c, &v, MIB as u64, &format!("u{i}")))
+        .collect();
     ups.sort();
     let path = format!("/vaults/{v}/multipart-uploads");
     let j = c.get(&format!("{path}?limit=2")).json();
@@ -184,11 +288,20 @@ fn listings_abort_and_concurrent_parts() {
     let j = c.get(&format!("{path}?marker={}&limit=10", ups[2])).json();
     assert_eq!(j["UploadsList"].as_array().unwrap().len(), 3);
     assert_eq!(j["Marker"], "");
-    c.get(&format!("{path}?marker=BOGUS")).expect_error(400, "InvalidArgument");
-    c.get(&format!("{path}?limit=x")).expect_error(400, "ParameterIllegal");
+    c.get(&format!("{path}?marker=BOGUS"))
+        .expect_error(400, "InvalidArgument");
+    c.get(&format!("{path}?limit=x"))
+        .expect_error(400, "ParameterIllegal");
     // Abort one.
-    assert_eq!(c.send("DELETE", &format!("{path}/{}", ups[0]), &[], Vec::new()).status, 204);
-    assert_eq!(c.get(&path).json()["UploadsList"].as_array().unwrap().len(), 4);
+    assert_eq!(
+        c.send("DELETE", &format!("{path}/{}", ups[0]), &[], Vec::new())
+            .status,
+        204
+    );
+    assert_eq!(
+        c.get(&path).json()["UploadsList"].as_array().unwrap().len(),
+        4
+    );
     // 12 parts of 1 MiB uploaded from 4 threads, then paged listing of parts.
     let u = ups[1].clone();
     let data = std::sync::Arc::new(pattern(12 * MIB - 3));
@@ -207,12 +320,26 @@ fn listings_abort_and_concurrent_parts() {
     let j = c.get(&format!("{path}/{u}?limit=5")).json();
     assert_eq!(j["Parts"].as_array().unwrap().len(), 5);
     assert_eq!(j["Marker"], (5 * MIB).to_string());
-    let j2 = c.get(&format!("{path}/{u}?limit=5&marker={}", j["Marker"].as_str().unwrap())).json();
-    assert_eq!(j2["Parts"][0]["RangeInBytes"], format!("{}-{}", 5 * MIB, 6 * MIB - 1));
-    let j3 = c.get(&format!("{path}/{u}?marker={}", j2["Marker"].as_str().unwrap())).json();
+    let j2 = c
+        .get(&format!(
+            "{path}/{u}?limit=5&marker={}",
+            j["Marker"].as_str().unwrap()
+        ))
+        .json();
+    assert_eq!(
+        j2["Parts"][0]["RangeInBytes"],
+        format!("{}-{}", 5 * MIB, 6 * MIB - 1)
+    );
+    let j3 = c
+        .get(&format!(
+            "{path}/{u}?marker={}",
+            j2["Marker"].as_str().unwrap()
+        ))
+        .json();
     assert_eq!(j3["Parts"].as_array().unwrap().len(), 2);
     assert_eq!(j3["Marker"], "");
-    c.get(&format!("{path}/{u}?marker=7")).expect_error(400, "InvalidArgument");
+    c.get(&format!("{path}/{u}?marker=7"))
+        .expect_error(400, "InvalidArgument");
     let whole = oas::digest::compute(&data).tree_etag;
     let r = complete(&c, &v, &u, data.len(), &whole);
     assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));

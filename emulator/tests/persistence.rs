@@ -22,8 +22,14 @@ impl Proc {
             .spawn()
             .unwrap();
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let base = line.trim().strip_prefix("listening on ").expect("first line").to_string();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let base = line
+            .trim()
+            .strip_prefix("listening on ")
+            .expect("first line")
+            .to_string();
         assert!(base.starts_with("http://127.0.0.1:"), "{base}");
         Proc { child, base }
     }
@@ -46,7 +52,10 @@ impl Proc {
 }
 
 fn unsafe_kill_term(pid: u32) {
-    let st = Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap();
+    let st = Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
     assert!(st.success());
 }
 
@@ -55,14 +64,23 @@ fn populate(c: &Client) -> (String, String, String, String, Vec<u8>) {
     let v = c.create_vault("persist");
     let data = pattern(3 * MIB + 7);
     let a = c.upload_ok(&v, &data, "kept");
-    let r = c.send("POST", &format!("/vaults/{v}/multipart-uploads"), &[("x-oas-part-size", MIB.to_string())], Vec::new());
+    let r = c.send(
+        "POST",
+        &format!("/vaults/{v}/multipart-uploads"),
+        &[("x-oas-part-size", MIB.to_string())],
+        Vec::new(),
+    );
     let u = r.header("x-oas-multipart-upload-id").unwrap();
     let part = &data[..MIB];
     let d = oas::digest::compute(part);
     let r = c.send(
         "PUT",
         &format!("/vaults/{v}/multipart-uploads/{u}"),
-        &[("content-range", format!("0-{}", MIB - 1)), ("x-oas-content-etag", d.etag), ("x-oas-tree-etag", d.tree_etag)],
+        &[
+            ("content-range", format!("0-{}", MIB - 1)),
+            ("x-oas-content-etag", d.etag),
+            ("x-oas-tree-etag", d.tree_etag),
+        ],
         part.to_vec(),
     );
     assert_eq!(r.status, 204);
@@ -76,7 +94,10 @@ fn check(c: &Client, v: &str, a: &str, u: &str, j: &str, data: &[u8]) {
     assert_eq!(m["ArchiveTreeEtag"], "B59AC4ECD5AC0EDB26BE3A940D142F11");
     let p = c.get(&format!("/vaults/{v}/multipart-uploads/{u}")).json();
     assert_eq!(p["Parts"].as_array().unwrap().len(), 1);
-    assert_eq!(c.get(&format!("/vaults/{v}/jobs/{j}")).json()["StatusCode"], "Succeeded");
+    assert_eq!(
+        c.get(&format!("/vaults/{v}/jobs/{j}")).json()["StatusCode"],
+        "Succeeded"
+    );
     assert_eq!(c.get(&format!("/vaults/{v}/jobs/{j}/output")).body, data);
     assert_eq!(c.get(&format!("/vaults/{v}")).json()["NumberOfArchives"], 1);
 }
@@ -84,7 +105,10 @@ fn check(c: &Client, v: &str, a: &str, u: &str, j: &str, data: &[u8]) {
 #[test]
 fn restart_in_process_keeps_everything() {
     let dir = tempfile::tempdir().unwrap();
-    let cfg = Config { data_dir: Some(dir.path().to_path_buf()), ..Default::default() };
+    let cfg = Config {
+        data_dir: Some(dir.path().to_path_buf()),
+        ..Default::default()
+    };
     let emu = Emulator::start(cfg.clone()).unwrap();
     assert_eq!(emu.data_dir(), dir.path());
     let c = Client::new(&emu.base_url());
@@ -106,7 +130,10 @@ fn kill_9_then_restart() {
     let target = format!("/vaults/{v}/archives");
     let big = pattern(8 * MIB);
     let d = oas::digest::compute(&big);
-    let hs = vec![("x-oas-content-etag".to_string(), d.etag.clone()), ("x-oas-tree-etag".to_string(), d.tree_etag.clone())];
+    let hs = vec![
+        ("x-oas-content-etag".to_string(), d.etag.clone()),
+        ("x-oas-tree-etag".to_string(), d.tree_etag.clone()),
+    ];
     let date = c.date();
     let auth = c.authorization("POST", &date, &hs, &target);
     let mut s = std::net::TcpStream::connect(p.base.trim_start_matches("http://")).unwrap();
@@ -119,8 +146,14 @@ fn kill_9_then_restart() {
     check(&c, &v, &a, &u, &j, &data);
     // Nothing half-written survived: tmp is empty, and blobs match rows (archive,
     // part, job output link).
-    assert_eq!(std::fs::read_dir(dir.path().join("tmp")).unwrap().count(), 0);
-    assert_eq!(std::fs::read_dir(dir.path().join("blobs")).unwrap().count(), 3);
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("tmp")).unwrap().count(),
+        0
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("blobs")).unwrap().count(),
+        3
+    );
     assert!(p.term().success());
 }
 
@@ -148,12 +181,17 @@ struct Pattern {
     len: u64,
 }
 
+/// 251 × 4096 bytes of the pattern: any window of up to 1 MiB starts at `pos % 251`.
+fn period() -> &'static [u8] {
+    static P: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    P.get_or_init(|| pattern(251 * 4096 + MIB))
+}
+
 impl Read for Pattern {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = buf.len().min((self.len - self.pos) as usize);
-        for (i, b) in buf[..n].iter_mut().enumerate() {
-            *b = ((self.pos + i as u64) % 251) as u8;
-        }
+        let n = buf.len().min((self.len - self.pos) as usize).min(MIB);
+        let off = (self.pos % 251) as usize;
+        buf[..n].copy_from_slice(&period()[off..off + n]);
         self.pos += n as u64;
         Ok(n)
     }
@@ -162,6 +200,7 @@ impl Read for Pattern {
 #[test]
 fn one_gib_upload_has_bounded_memory() {
     const SIZE: u64 = 1 << 30;
+    let t0 = std::time::Instant::now();
     let mut h = oas::digest::Hasher::new();
     let mut src = Pattern { pos: 0, len: SIZE };
     let mut buf = vec![0u8; 8 * MIB];
@@ -173,11 +212,15 @@ fn one_gib_upload_has_bounded_memory() {
         h.update(&buf[..n]);
     }
     let d = h.finish();
+    eprintln!("hashed locally in {:?}", t0.elapsed());
     let p = Proc::spawn(&[]);
     let c = Client::new(&p.base);
     let v = c.create_vault("big");
     let target = format!("/vaults/{v}/archives");
-    let hs = vec![("x-oas-content-etag".to_string(), d.etag.clone()), ("x-oas-tree-etag".to_string(), d.tree_etag.clone())];
+    let hs = vec![
+        ("x-oas-content-etag".to_string(), d.etag.clone()),
+        ("x-oas-tree-etag".to_string(), d.tree_etag.clone()),
+    ];
     let date = c.date();
     let auth = c.authorization("POST", &date, &hs, &target);
     let r = c
@@ -187,19 +230,35 @@ fn one_gib_upload_has_bounded_memory() {
         .header("Authorization", auth)
         .header("x-oas-content-etag", &d.etag)
         .header("x-oas-tree-etag", &d.tree_etag)
-        .body(reqwest::blocking::Body::sized(Pattern { pos: 0, len: SIZE }, SIZE))
+        .body(reqwest::blocking::Body::sized(
+            Pattern { pos: 0, len: SIZE },
+            SIZE,
+        ))
         .send()
         .unwrap();
     assert_eq!(r.status().as_u16(), 201);
-    let a = r.headers()["x-oas-archive-id"].to_str().unwrap().to_string();
+    eprintln!("uploaded at {:?}", t0.elapsed());
+    let a = r.headers()["x-oas-archive-id"]
+        .to_str()
+        .unwrap()
+        .to_string();
     // Stream the archive back through a job and verify it.
     let j = c.job_ok(&v, json!({"Type": "archive-retrieval", "ArchiveId": a}));
     let date = c.date();
     let target = format!("/vaults/{v}/jobs/{j}/output");
     let auth = c.authorization("GET", &date, &[], &target);
-    let mut r = c.http.get(format!("{}{target}", p.base)).header("Date", date).header("Authorization", auth).send().unwrap();
+    let mut r = c
+        .http
+        .get(format!("{}{target}", p.base))
+        .header("Date", date)
+        .header("Authorization", auth)
+        .send()
+        .unwrap();
     assert_eq!(r.status().as_u16(), 200);
-    assert_eq!(r.headers()["x-oas-tree-etag"].to_str().unwrap(), d.tree_etag);
+    assert_eq!(
+        r.headers()["x-oas-tree-etag"].to_str().unwrap(),
+        d.tree_etag
+    );
     let mut back = oas::digest::Hasher::new();
     loop {
         let n = r.read(&mut buf).unwrap();
@@ -209,6 +268,7 @@ fn one_gib_upload_has_bounded_memory() {
         back.update(&buf[..n]);
     }
     assert_eq!(back.finish(), d);
+    eprintln!("downloaded at {:?}", t0.elapsed());
     let hwm = p.hwm_kib();
     eprintln!("emulator peak RSS: {hwm} KiB");
     assert!(hwm < 100 * 1024, "peak RSS {hwm} KiB");

@@ -12,7 +12,12 @@ pub use oas_emulator::{Config, Emulator, DEFAULT_ACCESS_ID, DEFAULT_ACCESS_KEY};
 pub const MIB: usize = 1 << 20;
 
 /// StringToSign per spec §2.2, from a raw request target (`/path?query`).
-pub fn string_to_sign(method: &str, date: &str, headers: &[(String, String)], target: &str) -> String {
+pub fn string_to_sign(
+    method: &str,
+    date: &str,
+    headers: &[(String, String)],
+    target: &str,
+) -> String {
     let mut oas: Vec<(String, String)> = headers
         .iter()
         .map(|(k, v)| (k.to_lowercase(), v.trim().to_string()))
@@ -87,17 +92,27 @@ impl Resp {
             .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
     }
     pub fn header(&self, name: &str) -> Option<String> {
-        self.headers.get(name).map(|v| v.to_str().unwrap().to_string())
+        self.headers
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_string())
     }
     /// Asserts an OAS error reply with this status and code.
     pub fn expect_error(&self, status: u16, code: &str) {
-        assert_eq!(self.status, status, "body: {}", String::from_utf8_lossy(&self.body));
+        assert_eq!(
+            self.status,
+            status,
+            "body: {}",
+            String::from_utf8_lossy(&self.body)
+        );
         let j = self.json();
         assert_eq!(j["code"], code, "body: {j}");
         assert!(j["message"].is_string());
         let ty = if status >= 500 { "server" } else { "client" };
         assert_eq!(j["type"], ty);
-        assert_eq!(self.header("content-type").as_deref(), Some("application/json"));
+        assert_eq!(
+            self.header("content-type").as_deref(),
+            Some("application/json")
+        );
         assert!(self.header("x-oas-request-id").is_some());
     }
 }
@@ -141,20 +156,45 @@ impl Client {
         http_date(t)
     }
 
-    pub fn authorization(&self, method: &str, date: &str, headers: &[(String, String)], target: &str) -> String {
+    pub fn authorization(
+        &self,
+        method: &str,
+        date: &str,
+        headers: &[(String, String)],
+        target: &str,
+    ) -> String {
         let sts = string_to_sign(method, date, headers, target);
         format!("OAS {}:{}", self.id, signature(&self.secret, &sts))
     }
 
     /// Sends a signed request with a byte body.
-    pub fn send(&self, method: &str, target: &str, headers: &[(&str, String)], body: Vec<u8>) -> Resp {
-        self.try_send(method, target, headers, body).expect("request failed")
+    pub fn send(
+        &self,
+        method: &str,
+        target: &str,
+        headers: &[(&str, String)],
+        body: Vec<u8>,
+    ) -> Resp {
+        self.try_send(method, target, headers, body)
+            .expect("request failed")
     }
 
     /// Like `send`, but transport errors (also while reading the body) are returned.
-    pub fn try_send(&self, method: &str, target: &str, headers: &[(&str, String)], body: Vec<u8>) -> Result<Resp, String> {
-        let mut hs: Vec<(String, String)> = headers.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
-        if !hs.iter().any(|(k, _)| k.eq_ignore_ascii_case("x-oas-version")) {
+    pub fn try_send(
+        &self,
+        method: &str,
+        target: &str,
+        headers: &[(&str, String)],
+        body: Vec<u8>,
+    ) -> Result<Resp, String> {
+        let mut hs: Vec<(String, String)> = headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
+        if !hs
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("x-oas-version"))
+        {
             hs.push(("x-oas-version".into(), "0.2.5".into()));
         }
         let date = self.date();
@@ -174,8 +214,13 @@ impl Client {
         let status = r.status().as_u16();
         let headers = r.headers().clone();
         let mut body = Vec::new();
-        r.read_to_end(&mut body).map_err(|e| format!("body: {e:?}"))?;
-        Ok(Resp { status, headers, body })
+        r.read_to_end(&mut body)
+            .map_err(|e| format!("body: {e:?}"))?;
+        Ok(Resp {
+            status,
+            headers,
+            body,
+        })
     }
 
     pub fn get(&self, target: &str) -> Resp {
@@ -209,7 +254,12 @@ impl Client {
     }
 
     pub fn job(&self, vault: &str, body: serde_json::Value) -> Resp {
-        self.send("POST", &format!("/vaults/{vault}/jobs"), &[], body.to_string().into_bytes())
+        self.send(
+            "POST",
+            &format!("/vaults/{vault}/jobs"),
+            &[],
+            body.to_string().into_bytes(),
+        )
     }
 
     pub fn job_ok(&self, vault: &str, body: serde_json::Value) -> String {
@@ -224,7 +274,11 @@ pub fn to_resp(mut r: reqwest::blocking::Response) -> Resp {
     let headers = r.headers().clone();
     let mut body = Vec::new();
     r.read_to_end(&mut body).expect("reading body");
-    Resp { status, headers, body }
+    Resp {
+        status,
+        headers,
+        body,
+    }
 }
 
 /// The vectors' input pattern: byte i = i mod 251.
@@ -253,9 +307,11 @@ pub fn raw(base: &str, request: &[u8]) -> String {
                 out.extend_from_slice(&buf[..n]);
                 let text = String::from_utf8_lossy(&out);
                 if let Some(i) = text.find("\r\n\r\n") {
-                    let cl = text[..i]
-                        .lines()
-                        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap()));
+                    let cl = text[..i].lines().find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .strip_prefix("content-length:")
+                            .map(|v| v.trim().parse::<usize>().unwrap())
+                    });
                     if let Some(cl) = cl {
                         if out.len() >= i + 4 + cl {
                             break;
