@@ -10,7 +10,7 @@ use crate::stream::{drain, ingest};
 use axum::body::Body;
 use axum::http::{HeaderMap, Response};
 use oas::digest::LEAF_SIZE;
-use oas::ranges::{ByteRange, MAX_PART_SIZE};
+use oas::ranges::{ByteRange, MAX_ARCHIVE_SIZE, MAX_PARTS, MAX_PART_SIZE};
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde_json::{json, Value};
 
@@ -152,6 +152,12 @@ fn part_headers(headers: &HeaderMap, part_size: u64) -> ApiResult<(ByteRange, St
         return Err(ApiError::invalid(format!(
             "range {range} does not fit part size {part_size}: the start must be a multiple \
              of it and the length equal to it (shorter only for the final part)"
+        )));
+    }
+    if range.start / part_size >= MAX_PARTS {
+        return Err(ApiError::invalid(format!(
+            "range {range} would be part number {} of at most {MAX_PARTS}",
+            range.start / part_size + 1
         )));
     }
     let etag = required(headers, "x-oas-content-etag")?;
@@ -352,6 +358,12 @@ pub fn complete(
     let size: u64 = size_s
         .parse()
         .map_err(|_| ApiError::invalid(format!("x-oas-archive-size {size_s:?} is not a number")))?;
+    if size > MAX_ARCHIVE_SIZE {
+        return Err(ApiError::bad(
+            "MultipartArchiveLengthExceed",
+            format!("archive size {size} exceeds {MAX_ARCHIVE_SIZE} bytes"),
+        ));
+    }
     let sent = required(headers, "x-oas-tree-etag")?;
     let sent_core = oas::digest::parse_tree_etag(&sent)
         .ok_or_else(|| ApiError::invalid(format!("x-oas-tree-etag {sent:?} is not a tree etag")))?;

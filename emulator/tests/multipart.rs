@@ -217,6 +217,22 @@ fn part_rules_and_digests() {
         Vec::new(),
     )
     .expect_error(400, "MissingArgument");
+    complete(&c, &v, &u, 40_001 << 30, &whole).expect_error(400, "MultipartArchiveLengthExceed");
+    // Part number 10 001 is out of range.
+    let tiny = pattern(10);
+    let t = oas::digest::compute(&tiny);
+    let start = 10_000 * ps;
+    c.send(
+        "PUT",
+        &path,
+        &[
+            ("content-range", format!("{start}-{}", start + 9)),
+            ("x-oas-content-etag", t.etag.clone()),
+            ("x-oas-tree-etag", t.tree_etag.clone()),
+        ],
+        tiny,
+    )
+    .expect_error(400, "InvalidArgument");
     assert_eq!(complete(&c, &v, &u, data.len(), &whole).status, 201);
     // Part size validation.
     for bad in ["0", "1000", "abc", &(5u64 << 30).to_string()] {
