@@ -301,7 +301,8 @@ pub async fn list(
     let (page, next) = paginate(jobs.iter().map(|j| j.id.clone()).collect(), &marker, limit)?;
     let list: Vec<Value> = jobs
         .iter()
-        .filter(|j| page.contains(&j.id))
+        .skip_while(|j| Some(&j.id) != page.first())
+        .take(page.len())
         .map(job_json)
         .collect();
     Ok(json(200, json!({"Marker": next, "JobList": list})))
@@ -336,6 +337,12 @@ pub async fn output(
         _ => {}
     }
     let total = j.output_len;
+    if total == 0 {
+        return Err(ApiError::bad(
+            "JobNoOutput",
+            format!("job {id} has an empty output"),
+        ));
+    }
     let range_hdr = crate::http::header_str(headers, "range")?;
     let (s, e) = match &range_hdr {
         None => (0, total - 1),

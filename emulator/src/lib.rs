@@ -214,3 +214,29 @@ async fn tick(st: Arc<app::State>, mut stop: tokio::sync::watch::Receiver<bool>)
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn handle_is_shareable_and_config_defaults() {
+        fn send_sync<T: Send + Sync>() {}
+        send_sync::<Emulator>();
+        let c = Config::default();
+        assert_eq!(c.listen.port(), 0);
+        assert_eq!(c.max_vaults, 10);
+        assert_eq!(c.job_lifetime, Duration::from_secs(86_400));
+        assert!(c.credentials.is_empty() && !c.faults && c.tls.is_none());
+    }
+
+    #[test]
+    fn start_reports_url_and_temp_dir_goes_away() {
+        let emu = Emulator::start(Config::default()).unwrap();
+        assert!(emu.base_url().starts_with("http://127.0.0.1:"));
+        let dir = emu.data_dir().to_path_buf();
+        assert!(dir.join("oas.sqlite").exists());
+        emu.stop();
+        assert!(!dir.exists());
+    }
+}

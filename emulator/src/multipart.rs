@@ -280,7 +280,8 @@ pub fn list_parts(
     let (page, next) = paginate(ids, &marker, limit)?;
     let list: Vec<Value> = parts
         .iter()
-        .filter(|p| page.contains(&p.start.to_string()))
+        .skip_while(|p| Some(&p.start.to_string()) != page.first())
+        .take(page.len())
         .map(|p| {
             json!({
                 "RangeInBytes": format!("{}-{}", p.start, p.start + p.len - 1),
