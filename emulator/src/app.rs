@@ -216,7 +216,19 @@ async fn handle(st: &Arc<State>, req: Request<Body>, kill: KillSwitch) -> Respon
     }
     let route = match route {
         Ok(r) => r,
-        Err(e) => return e.into_response(),
+        Err(e) => {
+            crate::stream::drain(body, u64::MAX).await;
+            return e.into_response();
+        }
+    };
+    // Operations without a request body still read whatever was sent, so the
+    // connection stays reusable.
+    let body = match route {
+        Route::UploadArchive(_) | Route::UploadPart(..) | Route::InitiateJob(_) => body,
+        _ => {
+            crate::stream::drain(body, u64::MAX).await;
+            Body::empty()
+        }
     };
     let query = auth::parse_query(parts.uri.query());
     let h = &parts.headers;

@@ -176,10 +176,11 @@ pub fn aligned(r: ByteRange, size: u64) -> bool {
 
 /// J1 `POST /vaults/{id}/jobs`.
 pub async fn initiate(st: &State, vault: &str, body: Body) -> ApiResult<Response<Body>> {
-    st.store.check_vault(vault)?;
+    // Read the body before any check so the connection stays reusable on errors.
     let bytes = axum::body::to_bytes(body, 1 << 20)
         .await
         .map_err(|e| ApiError::bad("JobJsonFormatError", format!("job body unreadable: {e}")))?;
+    st.store.check_vault(vault)?;
     let v: Value = serde_json::from_slice(&bytes)
         .map_err(|e| ApiError::bad("JobJsonFormatError", format!("job body is not JSON: {e}")))?;
     let obj = v

@@ -253,3 +253,38 @@ fn archive_upload_errors() {
     // Only the one good archive exists.
     assert_eq!(c.get(&format!("/vaults/{v}")).json()["NumberOfArchives"], 1);
 }
+
+#[test]
+fn utf8_description_is_signed_as_raw_bytes() {
+    let (emu, c) = start(Config::default());
+    let v = c.create_vault("utf8");
+    let data = pattern(4096);
+    let d = oas::digest::compute(&data);
+    let desc = "备份-2014 é";
+    let target = format!("/vaults/{v}/archives");
+    let hs = vec![
+        ("x-oas-content-etag".to_string(), d.etag.clone()),
+        ("x-oas-tree-etag".to_string(), d.tree_etag.clone()),
+        ("x-oas-archive-description".to_string(), desc.to_string()),
+    ];
+    let date = c.date();
+    let auth = c.authorization("POST", &date, &hs, &target);
+    let mut req = format!(
+        "POST {target} HTTP/1.1\r\nHost: x\r\nDate: {date}\r\nAuthorization: {auth}\r\nx-oas-content-etag: {}\r\nx-oas-tree-etag: {}\r\nx-oas-archive-description: {desc}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        d.etag,
+        d.tree_etag,
+        data.len()
+    )
+    .into_bytes();
+    req.extend_from_slice(&data);
+    let reply = raw(&emu.base_url(), &req);
+    assert!(reply.starts_with("HTTP/1.1 201"), "{reply}");
+    let id = reply
+        .lines()
+        .find_map(|l| l.strip_prefix("x-oas-archive-id: "))
+        .unwrap()
+        .trim()
+        .to_string();
+    let m = c.get(&format!("/vaults/{v}/archives/{id}/meta")).json();
+    assert_eq!(m["ArchiveDescription"], desc);
+}
