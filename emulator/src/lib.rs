@@ -109,8 +109,7 @@ impl Emulator {
             Some((c, k)) => Some(server::tls_acceptor(c, k)?),
             None => None,
         };
-        let listener = std::net::TcpListener::bind(cfg.listen)?;
-        listener.set_nonblocking(true)?;
+        let listener = bind(cfg.listen)?;
         let mut addr = listener.local_addr()?;
         if addr.ip().is_unspecified() {
             addr.set_ip(if addr.is_ipv4() {
@@ -199,6 +198,18 @@ impl Drop for Emulator {
     fn drop(&mut self) {
         self.halt();
     }
+}
+
+/// Binds with `SO_REUSEADDR`, so a restart on a fixed port does not wait for
+/// the old connections' TIME_WAIT to expire.
+fn bind(addr: SocketAddr) -> std::io::Result<std::net::TcpListener> {
+    use socket2::{Domain, Socket, Type};
+    let s = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
+    s.set_reuse_address(true)?;
+    s.bind(&addr.into())?;
+    s.listen(1024)?;
+    s.set_nonblocking(true)?;
+    Ok(s.into())
 }
 
 /// Background work: finish due jobs, expire old ones.

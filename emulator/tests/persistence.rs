@@ -113,8 +113,15 @@ fn restart_in_process_keeps_everything() {
     assert_eq!(emu.data_dir(), dir.path());
     let c = Client::new(&emu.base_url());
     let (v, a, u, j, data) = populate(&c);
+    // Restart on the same fixed port (connections of the old one are in TIME_WAIT).
+    let port: u16 = emu.base_url().rsplit(':').next().unwrap().parse().unwrap();
     emu.stop();
+    let cfg = Config {
+        listen: ([127, 0, 0, 1], port).into(),
+        ..cfg
+    };
     let emu = Emulator::start(cfg).unwrap();
+    assert_eq!(emu.base_url(), format!("http://127.0.0.1:{port}"));
     let c = Client::new(&emu.base_url());
     check(&c, &v, &a, &u, &j, &data);
 }
