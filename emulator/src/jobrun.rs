@@ -21,6 +21,9 @@ struct Outcome {
     output_leaves: Vec<u8>,
     /// Segments (offset, len, blob) of the job output.
     segments: Vec<(u64, u64, String)>,
+    /// An archive created by a pull job: (leaves, blob), inserted together with
+    /// the job update so a crash cannot leave an archive without a finished job.
+    new_archive: Option<(Vec<u8>, String)>,
 }
 
 fn fail(msg: impl Into<String>) -> Outcome {
@@ -101,10 +104,36 @@ pub async fn finish(st: &State, id: &str) -> ApiResult<()> {
         "PushToOSS" => push(st, &job).await?,
         _ => fail("unknown action"),
     };
-    let created: Vec<String> = out.segments.iter().map(|s| s.2.clone()).collect();
+    let mut created: Vec<String> = out.segments.iter().map(|s| s.2.clone()).collect();
+    created.extend(out.new_archive.iter().map(|a| a.1.clone()));
     let res = (|| -> ApiResult<()> {
         let mut db = st.store.db();
         let tx = db.transaction()?;
+        if let (Some((leaves, file)), Some(id)) = (&out.new_archive, &out.archive_id) {
+            let n: i64 = tx.query_row(
+                "SELECT count(*) FROM vaults WHERE id=?1",
+                params![job.vault],
+                |r| r.get(0),
+            )?;
+            if n == 0 {
+                return Err(ApiError::not_found("VaultNotExists", &job.vault));
+            }
+            let size = out.archive_size as u64;
+            let tree = &out.archive_tree_etag;
+            crate::multipart::insert_archive(
+                &tx,
+                id,
+                &job.vault,
+                &job.description,
+                size,
+                tree,
+                leaves,
+            )?;
+            tx.execute(
+                "INSERT INTO segments(owner, offset, len, file) VALUES(?1, 0, ?2, ?3)",
+                params![id, size as i64, file],
+            )?;
+        }
         for (off, len, file) in &out.segments {
             tx.execute(
                 "INSERT INTO segments(owner, offset, len, file) VALUES(?1,?2,?3,?4)",
@@ -239,35 +268,12 @@ async fn pull(st: &State, job: &Job) -> ApiResult<Outcome> {
     let file = tokio::task::spawn_blocking(move || store.persist(got.file))
         .await
         .map_err(ApiError::internal)??;
-    let id = new_id();
-    let res = (|| -> ApiResult<()> {
-        let mut db = st.store.db();
-        let tx = db.transaction()?;
-        crate::multipart::insert_archive(
-            &tx,
-            &id,
-            &job.vault,
-            &job.description,
-            len,
-            &tree,
-            &leaves,
-        )?;
-        tx.execute(
-            "INSERT INTO segments(owner, offset, len, file) VALUES(?1, 0, ?2, ?3)",
-            params![id, len as i64, file],
-        )?;
-        tx.commit()?;
-        Ok(())
-    })();
-    if let Err(e) = res {
-        st.store.remove_blobs(&[file]);
-        return Err(e);
-    }
     Ok(Outcome {
-        archive_id: Some(id),
+        archive_id: Some(new_id()),
         archive_size: len as i64,
         archive_tree_etag: tree,
         inventory_size: -1,
+        new_archive: Some((leaves, file)),
         ..Default::default()
     })
 }
