@@ -112,14 +112,14 @@ fn stall_and_request_reset() {
     add(
         &c,
         0,
-        json!([{"op": "DescribeVault", "times": 1, "action": "stall", "ms": 400}]),
+        json!([{"op": "DescribeVault", "times": 1, "action": "stall", "ms": 1000}]),
     );
     let t = Instant::now();
     assert_eq!(c.get(&format!("/vaults/{v}")).status, 200);
-    assert!(t.elapsed() >= Duration::from_millis(400));
+    assert!(t.elapsed() >= Duration::from_millis(1000));
     let t = Instant::now();
     c.get(&format!("/vaults/{v}"));
-    assert!(t.elapsed() < Duration::from_millis(400));
+    assert!(t.elapsed() < Duration::from_millis(1000));
     add(
         &c,
         0,
