@@ -293,6 +293,57 @@ impl Hasher {
     }
 }
 
+/// Streaming computation of the tree etag alone (no content MD5), for
+/// downloads where only the tree etag can be checked. Feed any chunk sizes.
+#[derive(Clone, Default)]
+pub struct TreeHasher {
+    leaf: Md5,
+    leaf_len: usize,
+    leaves: Vec<Hex>,
+    total: u64,
+}
+
+impl std::fmt::Debug for TreeHasher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TreeHasher")
+            .field("total", &self.total)
+            .finish()
+    }
+}
+
+impl TreeHasher {
+    /// A hasher with no data.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Bytes fed so far.
+    pub fn len(&self) -> u64 {
+        self.total
+    }
+
+    /// True when no bytes were fed.
+    pub fn is_empty(&self) -> bool {
+        self.total == 0
+    }
+
+    /// Feeds `data`.
+    pub fn update(&mut self, data: &[u8]) {
+        self.total += data.len() as u64;
+        Hasher::leaves_of(&mut self.leaf, &mut self.leaf_len, &mut self.leaves, data);
+    }
+
+    /// Finishes and returns the tree etag (empty for no data).
+    pub fn finish(mut self) -> String {
+        if self.leaf_len > 0 {
+            self.leaves.push(upper_hex(&self.leaf.finalize_reset()));
+        }
+        combine_nodes(self.leaves)
+            .map(|h| hex_string(&h))
+            .unwrap_or_default()
+    }
+}
+
 /// Error from hashing a file or a part of it.
 #[derive(Debug, thiserror::Error)]
 pub enum FileDigestError {
@@ -434,6 +485,20 @@ mod tests {
         assert_eq!(d.etag, "62A22CB245A4CFDB1A8A8BA579B2F38A");
         assert_eq!(d.tree_etag, "B59AC4ECD5AC0EDB26BE3A940D142F11");
         assert_eq!(tree_etag(&pattern(3 * LEAF + 7)), d.tree_etag);
+    }
+
+    #[test]
+    fn tree_hasher_matches_any_chunking() {
+        let data = pattern(3 * LEAF + 7);
+        for chunk in [1usize << 10, 333_333, LEAF, 3 * LEAF] {
+            let mut h = TreeHasher::new();
+            for c in data.chunks(chunk) {
+                h.update(c);
+            }
+            assert_eq!(h.len(), data.len() as u64);
+            assert_eq!(h.finish(), "B59AC4ECD5AC0EDB26BE3A940D142F11");
+        }
+        assert_eq!(TreeHasher::new().finish(), "");
     }
 
     #[test]
