@@ -311,10 +311,12 @@ impl Job {
             (Some(t), _) => t.to_string(),
             // The whole archive was retrieved: its tree etag is the output's.
             (None, Some(a)) if output.archive == Some((0, output.size)) => a.to_string(),
-            _ => return Err(Error::Protocol(format!(
+            _ => {
+                return Err(Error::Protocol(format!(
                 "job {}: its range is tree-aligned but the job has no TreeEtag to verify against",
                 output.job_id
-            ))),
+            )))
+            }
         };
         let actual = if is_power_of_two_mib(journal.range_size) {
             let etags: Vec<&str> = journal.done.iter().map(|d| d.tree_etag.as_str()).collect();
