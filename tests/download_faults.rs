@@ -247,3 +247,59 @@ fn pull_and_push_through_the_oss_stand_in() {
     assert!(missing.failed());
     assert!(missing.status_message().is_some());
 }
+
+#[test]
+fn bandwidth_limit_live_progress_and_bad_targets() {
+    let env = start_default();
+    let len = 3 * MIB;
+    let bytes = data(len, 45);
+    let archive = env.upload(&bytes);
+    let mut job = env.retrieve(&archive, None);
+    job.wait(&fast_wait()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("slow");
+    // 3 MiB at 4 MiB/s takes about 0.75 s; a probe watches it from another thread.
+    let probe = job.progress_probe();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let s = stop.clone();
+    let watcher = std::thread::spawn(move || {
+        let mut seen = Vec::new();
+        while !s.load(std::sync::atomic::Ordering::SeqCst) {
+            seen.push(probe.size_completed());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        seen
+    });
+    let opts = DownloadOptions {
+        range_size: Some(MIB),
+        bandwidth_limit: Some(4 * MIB),
+        ..Default::default()
+    };
+    let started = Instant::now();
+    job.download_to_file_with(&out, 64 << 10, false, &opts)
+        .unwrap();
+    let took = started.elapsed();
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let seen = watcher.join().unwrap();
+    assert_eq!(read(&out), bytes);
+    assert!(took >= Duration::from_millis(550), "{took:?}");
+    assert!(
+        seen.iter().any(|&n| n > 0 && n < len),
+        "no intermediate progress seen: {seen:?}"
+    );
+    assert_eq!(job.size_completed(), len);
+
+    // A bad descriptor, and a path whose download fails, leave nothing behind.
+    let r = ByteRange::new(0, MIB - 1).unwrap();
+    let err = job
+        .download_by_range(r, Target::Fd(-1), 0, false)
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidArgument(_)), "{err:?}");
+    env.faults(json!([{"op":"GetJobOutput","action":"flip","offset":1}]));
+    let p = dir.path().join("bad");
+    let err = job
+        .download_by_range(r, Target::Path(&p), 0, false)
+        .unwrap_err();
+    assert!(matches!(err, Error::HashMismatch(_)), "{err:?}");
+    assert!(!p.exists(), "unverified file left behind");
+}

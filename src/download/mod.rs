@@ -257,15 +257,20 @@ impl Job {
                     .truncate(true)
                     .open(path)
                     .map_err(|e| Error::io(format!("creating {}", path.display()), e))?;
-                fetcher.fetch(
-                    range,
-                    &mut FileAt {
-                        file: &file,
-                        base: 0,
-                    },
-                )?;
-                file.sync_all()
-                    .map_err(|e| Error::io(format!("flushing {}", path.display()), e))
+                let mut sink = FileAt {
+                    file: &file,
+                    base: 0,
+                };
+                let done = fetcher.fetch(range, &mut sink).and_then(|_| {
+                    file.sync_all()
+                        .map_err(|e| Error::io(format!("flushing {}", path.display()), e))
+                });
+                if done.is_err() {
+                    // Its bytes were not verified: do not leave them looking like a result.
+                    drop(file);
+                    let _ = std::fs::remove_file(path);
+                }
+                done
             }
             Target::Fd(fd) => {
                 if fd < 0 {
