@@ -454,6 +454,26 @@ impl Job {
     }
 }
 
+impl Vault {
+    /// Like [`Vault::retrieve_archive`], but first looks for a reusable
+    /// retrieval of the same archive and range ([`Job::find_reusable`]), so a
+    /// restarted program does not pay for a second one.
+    pub fn retrieve_archive_reuse(
+        &self,
+        archive_id: &str,
+        description: Option<&str>,
+        byte_range: Option<ByteRange>,
+    ) -> Result<Job> {
+        Job::retrieve_archive_reuse(
+            self.client(),
+            self.id(),
+            archive_id,
+            byte_range,
+            description,
+        )
+    }
+}
+
 /// Reads a job's download progress from any thread.
 #[derive(Debug, Clone)]
 pub struct ProgressProbe(Arc<Mutex<Option<Arc<Transfer>>>>);
