@@ -69,7 +69,9 @@ pub fn tree_etag(data: &[u8]) -> String {
     } else {
         data.chunks(LEAF).map(md5_hex).collect()
     };
-    combine_nodes(leaves).map(|h| hex_string(&h)).unwrap_or_default()
+    combine_nodes(leaves)
+        .map(|h| hex_string(&h))
+        .unwrap_or_default()
 }
 
 /// Both digests of a buffer.
@@ -193,7 +195,9 @@ impl Default for Hasher {
 
 impl std::fmt::Debug for Hasher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Hasher").field("total", &self.total).finish()
+        f.debug_struct("Hasher")
+            .field("total", &self.total)
+            .finish()
     }
 }
 

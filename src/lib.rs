@@ -4,6 +4,7 @@
 
 pub mod digest;
 pub mod error;
+pub mod ffi;
 pub mod log;
 pub mod ranges;
 
