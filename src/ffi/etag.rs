@@ -156,6 +156,12 @@ fn digest_file(
     etag_out: *mut c_char,
     tree_out: *mut c_char,
 ) -> FfiResult<Digests> {
+    // Positional reads and the size check need a regular file; pipes, sockets
+    // and directories would fail later with a less useful message.
+    let meta = file.metadata().map_err(|e| Error::io(format!("inspecting {what}"), e))?;
+    if !meta.is_file() {
+        return Err(FfiError::invalid(format!("{what} is not a regular file")));
+    }
     oas_debug!(
         "oas::digest",
         "hashing {what} from offset {offset}, size {size}"
