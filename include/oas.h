@@ -99,7 +99,7 @@ typedef uint32_t oas_error_kind_t;
  * (Layout fixed by the public digest API; it is only ever written by the
  * library into caller arrays.)
  */
-typedef struct oas_byte_range {
+typedef struct {
   /**
    * First byte.
    */
@@ -272,67 +272,67 @@ extern "C" {
  * change it. Each thread has its own slot. The return code, not this
  * pointer, decides whether a call failed.
  */
-const struct oas_error *oas_last_error(void);
+const oas_error *oas_last_error(void);
 
 /**
  * The result code of the failure (`OAS_RESULT_OK` for NULL).
  */
-oas_result oas_error_code(const struct oas_error *error);
+oas_result oas_error_code(const oas_error *error);
 
 /**
  * The category of the failure, one of the `OAS_ERROR_KIND_*` values
  * (`OAS_ERROR_KIND_NONE` for NULL).
  */
-oas_error_kind_t oas_error_kind(const struct oas_error *error);
+oas_error_kind_t oas_error_kind(const oas_error *error);
 
 /**
  * HTTP status of a server error; 0 for other errors and for NULL.
  */
-uint16_t oas_error_http_status(const struct oas_error *error);
+uint16_t oas_error_http_status(const oas_error *error);
 
 /**
  * Human-readable description naming what failed (argument, file, range,
  * operation). Borrowed from the error; "" for NULL. Never contains secrets.
  */
-const char *oas_error_message(const struct oas_error *error);
+const char *oas_error_message(const oas_error *error);
 
 /**
  * The server's error `code` (e.g. "InvalidDigest"); "" when not a server
  * error, when the body was not JSON, or for NULL. Borrowed from the error.
  */
-const char *oas_error_server_code(const struct oas_error *error);
+const char *oas_error_server_code(const oas_error *error);
 
 /**
  * The server's error `type` ("client" or "server"); "" when absent or for
  * NULL. Borrowed from the error.
  */
-const char *oas_error_server_type(const struct oas_error *error);
+const char *oas_error_server_type(const oas_error *error);
 
 /**
  * The `x-oas-request-id` of the failed request; "" when absent or for NULL.
  * Borrowed from the error.
  */
-const char *oas_error_request_id(const struct oas_error *error);
+const char *oas_error_request_id(const oas_error *error);
 
 /**
  * The value of response header `name` (compared case-insensitively) of a
  * server error; "" when absent, when `error` or `name` is NULL, or when
  * `name` is not UTF-8. Borrowed from the error.
  */
-const char *oas_error_header(const struct oas_error *error, const char *name);
+const char *oas_error_header(const oas_error *error, const char *name);
 
 /**
  * A new streaming hasher with no data. Free it with `oas_etag_free`. Returns
  * NULL only if allocation fails (then `oas_last_error()` says why).
  */
-struct oas_etag *oas_etag_new(void);
+oas_etag *oas_etag_new(void);
 
 /**
  * Feeds `len` bytes at `data` (chunks of any size, in order). `data` may be
  * NULL only when `len` is 0. Returns `OAS_RESULT_OK`, or
  * `OAS_RESULT_NULL_ARGUMENT` for a NULL `etag` or NULL `data` with `len > 0`.
  */
-oas_result oas_etag_update(struct oas_etag *etag, const uint8_t *data, size_t len);
+oas_result oas_etag_update(oas_etag *etag, const uint8_t *data, size_t len);
 
 /**
  * Writes the content etag of everything fed so far to `etag_out` and its tree
@@ -341,12 +341,12 @@ oas_result oas_etag_update(struct oas_etag *etag, const uint8_t *data, size_t le
  * the hasher to empty so it can be reused. Returns `OAS_RESULT_OK` or
  * `OAS_RESULT_NULL_ARGUMENT` for a NULL `etag`.
  */
-oas_result oas_etag_finish(struct oas_etag *etag, char *etag_out, char *tree_etag_out);
+oas_result oas_etag_finish(oas_etag *etag, char *etag_out, char *tree_etag_out);
 
 /**
  * Frees a hasher from `oas_etag_new`; NULL is a no-op.
  */
-void oas_etag_free(struct oas_etag *etag);
+void oas_etag_free(oas_etag *etag);
 
 /**
  * Both digests of a buffer (`data` may be NULL only when `len` is 0). Outputs
@@ -415,7 +415,7 @@ oas_result oas_calc_num_part(uint64_t part_size, uint64_t total, uint64_t *count
  * `OAS_RESULT_NULL_ARGUMENT` (NULL `count_out`, or NULL `ranges_out` with a
  * non-zero `capacity`), `OAS_RESULT_INVALID_ARGUMENT` (`part_size` 0).
  */
-oas_result oas_calc_ranges(uint64_t part_size, uint64_t total, struct oas_byte_range *ranges_out, size_t capacity, size_t *count_out);
+oas_result oas_calc_ranges(uint64_t part_size, uint64_t total, oas_byte_range *ranges_out, size_t capacity, size_t *count_out);
 
 /**
  * Part size for a multipart upload of `total` bytes with the SDK's rules
@@ -464,9 +464,9 @@ const char *oas_version(void);
 
 /**
  * The library version as a number: major * 10000 + minor * 100 + patch
- * (0.1.0 is 100). Equals `OAS_VERSION_MAJOR * 10000 + OAS_VERSION_MINOR * 100
- * + OAS_VERSION_PATCH` of the header the program was built with when the
- * library and header match. Thread-safe.
+ * (0.1.0 is 100). When library and header match, it equals
+ * `OAS_VERSION_MAJOR * 10000 + OAS_VERSION_MINOR * 100 + OAS_VERSION_PATCH`
+ * of the header the program was built with. Thread-safe.
  */
 uint32_t oas_version_number(void);
 

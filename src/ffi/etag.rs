@@ -158,7 +158,9 @@ fn digest_file(
 ) -> FfiResult<Digests> {
     // Positional reads and the size check need a regular file; pipes, sockets
     // and directories would fail later with a less useful message.
-    let meta = file.metadata().map_err(|e| Error::io(format!("inspecting {what}"), e))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| Error::io(format!("inspecting {what}"), e))?;
     if !meta.is_file() {
         return Err(FfiError::invalid(format!("{what} is not a regular file")));
     }

@@ -5,7 +5,7 @@
 //!
 //! # Writing a new export (how the helpers fit together)
 //!
-//! ```ignore
+//! ```text
 //! /// Doc comment for C: ownership, NULL behaviour, threads, result codes.
 //! #[no_mangle]
 //! pub unsafe extern "C" fn oas_thing_do(

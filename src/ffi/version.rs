@@ -29,9 +29,9 @@ pub extern "C" fn oas_version() -> *const c_char {
 }
 
 /// The library version as a number: major * 10000 + minor * 100 + patch
-/// (0.1.0 is 100). Equals `OAS_VERSION_MAJOR * 10000 + OAS_VERSION_MINOR * 100
-/// + OAS_VERSION_PATCH` of the header the program was built with when the
-/// library and header match. Thread-safe.
+/// (0.1.0 is 100). When library and header match, it equals
+/// `OAS_VERSION_MAJOR * 10000 + OAS_VERSION_MINOR * 100 + OAS_VERSION_PATCH`
+/// of the header the program was built with. Thread-safe.
 #[no_mangle]
 pub extern "C" fn oas_version_number() -> u32 {
     ffi_guard(NUMBER, || NUMBER)
