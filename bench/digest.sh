@@ -35,7 +35,8 @@ if [[ ! -f "$data" || $(stat -c %s "$data") -ne $((SIZE_MIB << 20)) ]]; then
   # Incompressible, reproducible, fast: AES-CTR keystream from openssl if
   # present, else /dev/urandom.
   if command -v openssl >/dev/null 2>&1; then
-    openssl enc -aes-128-ctr -nosalt -pass pass:oas-bench -pbkdf2 </dev/zero 2>/dev/null |
+    # (head closing the pipe ends openssl with SIGPIPE: not an error here)
+    { openssl enc -aes-128-ctr -nosalt -pass pass:oas-bench -pbkdf2 </dev/zero 2>/dev/null || true; } |
       head -c $((SIZE_MIB << 20)) >"$data"
   else
     head -c $((SIZE_MIB << 20)) /dev/urandom >"$data"
@@ -59,31 +60,39 @@ if [[ $COMPARE -eq 1 ]]; then
 fi
 libs+=("$(build_lib default)")
 
-# median_time <command...>: median wall seconds over $RUNS runs.
+# median_time <command...>: "wall cpu" medians (seconds) over $RUNS runs; cpu
+# is user + system time of the process, shown because other load on the
+# machine inflates wall times of multi-threaded runs the most.
 median_time() {
-  local times=() i start end
+  local walls=() cpus=() i out
   for ((i = 0; i < RUNS; i++)); do
-    start=$(date +%s.%N)
-    "$@" >/dev/null
-    end=$(date +%s.%N)
-    times+=("$(awk -v a="$start" -v b="$end" 'BEGIN {print b - a}')")
+    out=$( { TIMEFORMAT='%R %U %S'; time "$@" >/dev/null; } 2>&1 | tail -1)
+    walls+=("$(awk '{print $1}' <<<"$out")")
+    cpus+=("$(awk '{print $2 + $3}' <<<"$out")")
   done
-  printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'
+  echo "$(median "${walls[@]}") $(median "${cpus[@]}")"
+}
+
+median() {
+  printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {print a / b}'; }
 
-echo "file: $data (${SIZE_MIB} MiB), median of $RUNS runs, $(nproc) cores"
-t_md5=$(median_time md5sum "$data")
-printf '%-34s %7.3f s\n' "md5sum" "$t_md5"
+echo "file: $data (${SIZE_MIB} MiB), median of $RUNS runs, $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)"
+read -r w_md5 c_md5 <<<"$(median_time md5sum "$data")"
+printf '%-34s %7.3f s wall                   %7.3f s cpu\n' "md5sum" "$w_md5" "$c_md5"
+report() { # report <label> <target> <command...>
+  local label="$1" target="$2" w c
+  shift 2
+  read -r w c <<<"$(median_time "$@")"
+  printf '%-34s %7.3f s wall %5.2fx md5sum %s %7.3f s cpu\n' "$label" "$w" "$(ratio "$w" "$w_md5")" "$target" "$c"
+}
 for lib in "${libs[@]}"; do
   name="$(basename "$lib" .so)"
-  t_both=$(median_time "$work/digest_bench" "$lib" both "$data")
-  t_tree=$(median_time "$work/digest_bench" "$lib" tree "$data")
-  t_etag=$(median_time "$work/digest_bench" "$lib" etag "$data")
-  printf '%-34s %7.3f s  %5.2fx md5sum  (target <= 1.10x)\n' "$name: both digests" "$t_both" "$(ratio "$t_both" "$t_md5")"
-  printf '%-34s %7.3f s  %5.2fx md5sum  (target <= 0.65x)\n' "$name: tree etag alone" "$t_tree" "$(ratio "$t_tree" "$t_md5")"
-  printf '%-34s %7.3f s  %5.2fx md5sum\n' "$name: content etag alone" "$t_etag" "$(ratio "$t_etag" "$t_md5")"
+  report "$name: both digests" "(<=1.10)" "$work/digest_bench" "$lib" both "$data"
+  report "$name: tree etag alone" "(<=0.65)" "$work/digest_bench" "$lib" tree "$data"
+  report "$name: content etag alone" "        " "$work/digest_bench" "$lib" etag "$data"
 done
 # Check the digests agree with md5sum while we are here.
 etag=$("$work/digest_bench" "${libs[-1]}" etag "$data" | awk '{print $1}')

@@ -9,7 +9,7 @@
 //! Large updates use two cores: the content MD5 streams on one while the
 //! leaves are hashed in parallel on the other(s).
 
-use md5::{Digest, Md5};
+use crate::md5core::Md5;
 use rayon::prelude::*;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
@@ -22,8 +22,10 @@ const LEAF: usize = LEAF_SIZE as usize;
 /// Updates at least this large are split across threads.
 const PARALLEL_MIN: usize = 2 * LEAF;
 
-/// Size of the read buffer used when hashing files.
-const READ_BUF: usize = 16 * LEAF;
+/// Size of each of the two read buffers used when hashing files: large enough
+/// to keep both cores busy per chunk, small enough that many concurrent part
+/// hashes stay within a modest memory budget (2 x 8 MiB each).
+const READ_BUF: usize = 8 * LEAF;
 
 /// Both digests of one payload.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -348,6 +350,10 @@ pub fn digest_file_range(
 
 /// Hashes exactly `size` bytes at `offset` read with positional reads; a short
 /// file is an `UnexpectedEof` error.
+///
+/// Two buffers alternate: while the worker threads hash one chunk, the next is
+/// read into the other, so the copy from the page cache overlaps hashing
+/// instead of leaving both cores idle between chunks.
 pub fn digest_reader_at(
     file: &File,
     offset: u64,
@@ -355,22 +361,33 @@ pub fn digest_reader_at(
     want: Want,
 ) -> Result<Digests, FileDigestError> {
     use std::os::unix::fs::FileExt;
+    let read_chunk = |buf: &mut Vec<u8>, done: u64| -> std::io::Result<usize> {
+        let n = ((size - done) as usize).min(buf.len());
+        file.read_exact_at(&mut buf[..n], offset + done)?;
+        Ok(n)
+    };
+    let cap = READ_BUF.min(size.max(1) as usize);
+    let (mut cur, mut next) = (vec![0u8; cap], vec![0u8; cap]);
     let mut hasher = Hasher::new();
     let mut etag = Md5::new();
     let mut leaves: Vec<Hex> = Vec::new();
-    let mut buf = vec![0u8; READ_BUF.min(size.max(1) as usize)];
     let mut done = 0u64;
-    while done < size {
-        let n = ((size - done) as usize).min(buf.len());
-        file.read_exact_at(&mut buf[..n], offset + done)?;
-        let chunk = &buf[..n];
-        match want {
-            Want::Both => hasher.update(chunk),
-            Want::Etag => etag.update(chunk),
-            // READ_BUF is a multiple of LEAF, so each chunk starts on a leaf.
-            Want::Tree => leaves.par_extend(chunk.par_chunks(LEAF).map(md5_hex)),
-        }
-        done += n as u64;
+    let mut len = read_chunk(&mut cur, done)?;
+    while len > 0 {
+        let chunk = &cur[..len];
+        let after = done + len as u64;
+        let (_, read) = rayon::join(
+            || match want {
+                Want::Both => hasher.update(chunk),
+                Want::Etag => etag.update(chunk),
+                // READ_BUF is a multiple of LEAF, so each chunk starts on a leaf.
+                Want::Tree => leaves.par_extend(chunk.par_chunks(LEAF).map(md5_hex)),
+            },
+            || read_chunk(&mut next, after),
+        );
+        len = read?;
+        done = after;
+        std::mem::swap(&mut cur, &mut next);
     }
     Ok(match want {
         Want::Both => hasher.finish(),

@@ -6,6 +6,7 @@ pub mod digest;
 pub mod error;
 pub mod ffi;
 pub mod log;
+mod md5core;
 pub mod ranges;
 
 pub use error::{Error, Result, ServerError};
