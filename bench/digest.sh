@@ -6,22 +6,20 @@
 #   tree etag alone via liboas
 # printed as ratios to md5sum. Targets: both <= 1.10x, tree <= 0.65x.
 #
-#   bench/digest.sh [--runs N] [--size-mib M] [--compare-md5-backends]
+#   bench/digest.sh [--runs N] [--size-mib M]
 #
-# --compare-md5-backends also builds the library without the md-5 `asm`
-# feature (cargo --no-default-features) and measures both builds.
+# The MD5 core is src/md5core.rs; README.md ("Benchmark") records how it
+# compared with the md-5 crate with and without its `asm` feature.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
 RUNS=5
 SIZE_MIB=1024
-COMPARE=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --runs) RUNS="$2"; shift 2 ;;
     --size-mib) SIZE_MIB="$2"; shift 2 ;;
-    --compare-md5-backends) COMPARE=1; shift ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -54,11 +52,7 @@ build_lib() { # build_lib <name> [cargo args...]
   echo "$work/liboas-$name.so"
 }
 
-libs=()
-if [[ $COMPARE -eq 1 ]]; then
-  libs+=("$(build_lib no-asm --no-default-features)")
-fi
-libs+=("$(build_lib default)")
+libs=("$(build_lib default)")
 
 # median_time <command...>: "wall cpu" medians (seconds) over $RUNS runs; cpu
 # is user + system time of the process, shown because other load on the
