@@ -64,7 +64,9 @@
 
 /**
  * Details of a failed call: obtained with `oas_last_error()`, read with the
- * `oas_error_*` accessors. Owned by the library; never freed by the caller.
+ * `oas_error_*` accessors. Owned by the library (never freed by the caller)
+ * and private to the thread that made the failed call: do not pass it to
+ * another thread.
  */
 typedef struct oas_error oas_error;
 

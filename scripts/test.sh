@@ -40,7 +40,7 @@ cmp -s "$header_before" include/oas.h || die "include/oas.h differs from the gen
 echo "include/oas.h is up to date"
 
 banner "cmake configure + build ($PROFILE)"
-cmake -S . -B "$BUILD_DIR" -DOAS_CARGO_PROFILE="$PROFILE" >/dev/null || die "cmake configure"
+cmake -S . -B "$BUILD_DIR" -DOAS_CARGO_PROFILE="$PROFILE" -DOAS_VALGRIND=ON >/dev/null || die "cmake configure"
 cmake --build "$BUILD_DIR" -j "$(nproc)" || die "cmake build"
 
 banner "ctest (C tests, examples, header compile tests, valgrind variants)"

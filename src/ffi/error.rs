@@ -35,7 +35,9 @@ pub const OAS_ERROR_KIND_CANCELLED: oas_error_kind_t = 5;
 pub const OAS_ERROR_KIND_INTERNAL: oas_error_kind_t = 6;
 
 /// Details of a failed call: obtained with `oas_last_error()`, read with the
-/// `oas_error_*` accessors. Owned by the library; never freed by the caller.
+/// `oas_error_*` accessors. Owned by the library (never freed by the caller)
+/// and private to the thread that made the failed call: do not pass it to
+/// another thread.
 pub struct oas_error {
     code: oas_result,
     message: CString,
