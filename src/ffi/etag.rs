@@ -229,6 +229,12 @@ pub unsafe extern "C" fn oas_etag_compute_fd(
                 "`fd` is {fd}; expected an open descriptor"
             )));
         }
+        // A closed descriptor must be reported, not wrapped: Rust's I/O safety
+        // rules allow a File only over an open descriptor.
+        if libc::fcntl(fd, libc::F_GETFD) == -1 {
+            let e = std::io::Error::last_os_error();
+            return Err(Error::io(format!("using descriptor {fd}"), e).into());
+        }
         // Borrow the caller's descriptor: ManuallyDrop keeps it open, even if
         // hashing unwinds.
         let file = ManuallyDrop::new(File::from_raw_fd(fd));
