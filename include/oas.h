@@ -364,7 +364,8 @@ oas_result oas_etag_compute_buffer(const uint8_t *data, size_t len, char *etag_o
  *
  * Returns `OAS_RESULT_OK`; `OAS_RESULT_NULL_ARGUMENT` (NULL `path`),
  * `OAS_RESULT_INVALID_UTF8` (`path` not UTF-8), `OAS_RESULT_IO` (cannot open
- * or read), `OAS_RESULT_INVALID_ARGUMENT` (range past the end of the file).
+ * or read), `OAS_RESULT_INVALID_ARGUMENT` (range past the end of the file,
+ * or a path that is not a regular file, such as a directory).
  */
 oas_result oas_etag_compute_file(const char *path, uint64_t offset, uint64_t size, char *etag_out, char *tree_etag_out);
 
@@ -373,9 +374,9 @@ oas_result oas_etag_compute_file(const char *path, uint64_t offset, uint64_t siz
  * positional reads (`pread`), so the descriptor's file position is not moved;
  * the descriptor stays open and owned by the caller. Thread-safe.
  *
- * Returns `OAS_RESULT_OK`; `OAS_RESULT_INVALID_ARGUMENT` (negative `fd`, or
- * range past the end of the file), `OAS_RESULT_IO` (closed or unreadable
- * descriptor, or one that does not support positional reads, such as a pipe).
+ * Returns `OAS_RESULT_OK`; `OAS_RESULT_INVALID_ARGUMENT` (negative `fd`, a
+ * range past the end of the file, or a descriptor that is not a regular file,
+ * such as a pipe or socket); `OAS_RESULT_IO` (closed or unreadable descriptor).
  */
 oas_result oas_etag_compute_fd(int fd, uint64_t offset, uint64_t size, char *etag_out, char *tree_etag_out);
 

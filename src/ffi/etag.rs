@@ -184,7 +184,8 @@ fn digest_file(
 ///
 /// Returns `OAS_RESULT_OK`; `OAS_RESULT_NULL_ARGUMENT` (NULL `path`),
 /// `OAS_RESULT_INVALID_UTF8` (`path` not UTF-8), `OAS_RESULT_IO` (cannot open
-/// or read), `OAS_RESULT_INVALID_ARGUMENT` (range past the end of the file).
+/// or read), `OAS_RESULT_INVALID_ARGUMENT` (range past the end of the file,
+/// or a path that is not a regular file, such as a directory).
 #[no_mangle]
 pub unsafe extern "C" fn oas_etag_compute_file(
     path: *const c_char,
@@ -212,9 +213,9 @@ pub unsafe extern "C" fn oas_etag_compute_file(
 /// positional reads (`pread`), so the descriptor's file position is not moved;
 /// the descriptor stays open and owned by the caller. Thread-safe.
 ///
-/// Returns `OAS_RESULT_OK`; `OAS_RESULT_INVALID_ARGUMENT` (negative `fd`, or
-/// range past the end of the file), `OAS_RESULT_IO` (closed or unreadable
-/// descriptor, or one that does not support positional reads, such as a pipe).
+/// Returns `OAS_RESULT_OK`; `OAS_RESULT_INVALID_ARGUMENT` (negative `fd`, a
+/// range past the end of the file, or a descriptor that is not a regular file,
+/// such as a pipe or socket); `OAS_RESULT_IO` (closed or unreadable descriptor).
 #[no_mangle]
 pub unsafe extern "C" fn oas_etag_compute_fd(
     fd: c_int,
