@@ -63,6 +63,12 @@
 #define OAS_LOG_TRACE 5
 
 /**
+ * A client: endpoint, credentials and one shared connection pool.
+ * Thread-safe: one `const oas_client *` may be used by many threads at once.
+ */
+typedef struct oas_client oas_client;
+
+/**
  * Details of a failed call: obtained with `oas_last_error()`, read with the
  * `oas_error_*` accessors. Owned by the library (never freed by the caller)
  * and private to the thread that made the failed call: do not pass it to
@@ -77,6 +83,27 @@ typedef struct oas_error oas_error;
  * between threads); large updates use the library's worker threads inside.
  */
 typedef struct oas_etag oas_etag;
+
+/**
+ * An open inventory and its position in `ArchiveList`. Create with
+ * `oas_inventory_open`, free with `oas_inventory_free`. Use from one thread
+ * at a time (it may be moved between threads).
+ */
+typedef struct oas_inventory oas_inventory;
+
+/**
+ * One entry of `ArchiveList`, borrowed from its `oas_inventory` and valid
+ * until the next `oas_inventory_next` or `oas_inventory_free`.
+ */
+typedef struct oas_inventory_archive oas_inventory_archive;
+
+/**
+ * A job of a vault. Create with `oas_job_describe` or
+ * `oas_job_retrieve_archive_reuse`, free with `oas_job_free`. Use from one
+ * thread at a time (it may be moved between threads); stop a download from
+ * its progress callback.
+ */
+typedef struct oas_job oas_job;
 
 /**
  * Return code of every fallible call. `OAS_RESULT_OK` (0) is success; any
@@ -111,6 +138,15 @@ typedef struct {
    */
   uint64_t end;
 } oas_byte_range;
+
+/**
+ * A progress callback: `userdata` as registered, bytes done and total bytes.
+ * Called on the thread running the download or on one of its workers, never
+ * twice at once. Return 0 to continue; any other value stops the download
+ * with `OAS_RESULT_CANCELLED` (`oas_job_download_to_file` then resumes from
+ * its journal on the next call).
+ */
+typedef int (*oas_progress_callback)(void *userdata, uint64_t done, uint64_t total);
 
 /**
  * A log callback: `userdata` as given to `oas_set_log_callback`, the message
@@ -265,6 +301,23 @@ typedef void (*oas_log_callback)(void *userdata, uint32_t level, const char *tar
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * Creates a client for `endpoint` (`http://host[:port]` or `https://…`)
+ * with the given access key id and secret and default options. On success
+ * writes the handle to `*client_out`; free it with `oas_client_free`.
+ *
+ * Returns `OAS_RESULT_OK`; `OAS_RESULT_NULL_ARGUMENT` or
+ * `OAS_RESULT_INVALID_UTF8` for a bad argument; `OAS_RESULT_INVALID_ARGUMENT`
+ * for an endpoint that is not an http(s) URL or empty credentials.
+ */
+oas_result oas_client_new(const char *endpoint, const char *access_id, const char *access_key, const oas_client **client_out);
+
+/**
+ * Releases a client; NULL is a no-op. Handles made from it (jobs) keep
+ * their own reference and stay usable.
+ */
+void oas_client_free(const oas_client *client);
 
 /**
  * The calling thread's last failure, or NULL when its last fallible call
@@ -431,6 +484,271 @@ oas_result oas_calc_ranges(uint64_t part_size, uint64_t total, oas_byte_range *r
  * `OAS_RESULT_INVALID_ARGUMENT` (total out of range).
  */
 oas_result oas_calc_part_size(uint64_t total, uint64_t requested, uint64_t *part_size_out);
+
+/**
+ * Opens the inventory JSON at `path` (as written by `oas_job_download_to_file`
+ * for an inventory job) and reads its `VaultId` and `InventoryDate`. On
+ * success writes the handle to `*inventory_out`.
+ *
+ * Returns `OAS_RESULT_OK`; `OAS_RESULT_NULL_ARGUMENT` / `OAS_RESULT_INVALID_UTF8`
+ * for bad arguments; `OAS_RESULT_IO` when the file cannot be read;
+ * `OAS_RESULT_PROTOCOL` when it is not an inventory.
+ */
+oas_result oas_inventory_open(const char *path, oas_inventory **inventory_out);
+
+/**
+ * `VaultId` of the inventory, borrowed from the handle; "" for NULL.
+ */
+const char *oas_inventory_vault_id(const oas_inventory *inventory);
+
+/**
+ * `InventoryDate` (RFC 1123), borrowed from the handle; "" for NULL.
+ */
+const char *oas_inventory_date(const oas_inventory *inventory);
+
+/**
+ * Advances to the next archive. On `OAS_RESULT_OK`, `*archive_out` is the
+ * entry (borrowed, valid until the next call or `oas_inventory_free`) or NULL
+ * at the end of the list.
+ *
+ * Returns `OAS_RESULT_OK`; `OAS_RESULT_NULL_ARGUMENT`; `OAS_RESULT_IO` or
+ * `OAS_RESULT_PROTOCOL` for a read error or malformed entry (the iteration
+ * then ends).
+ */
+oas_result oas_inventory_next(oas_inventory *inventory, const oas_inventory_archive **archive_out);
+
+/**
+ * `ArchiveId` of the entry, borrowed; "" for NULL.
+ */
+const char *oas_inventory_archive_id(const oas_inventory_archive *archive);
+
+/**
+ * `ArchiveDescription` of the entry, borrowed; "" for NULL.
+ */
+const char *oas_inventory_archive_description(const oas_inventory_archive *archive);
+
+/**
+ * `CreationDate` of the entry (RFC 1123), borrowed; "" for NULL.
+ */
+const char *oas_inventory_archive_creation_date(const oas_inventory_archive *archive);
+
+/**
+ * `TreeEtag` of the entry, borrowed; "" for NULL.
+ */
+const char *oas_inventory_archive_tree_etag(const oas_inventory_archive *archive);
+
+/**
+ * `Size` of the entry in bytes; 0 for NULL.
+ */
+uint64_t oas_inventory_archive_size(const oas_inventory_archive *archive);
+
+/**
+ * Closes an inventory; NULL is a no-op. Entries obtained from it become invalid.
+ */
+void oas_inventory_free(oas_inventory *inventory);
+
+/**
+ * Describes job `job_id` of vault `vault_id` (one DescribeJob request). On
+ * success writes a new handle to `*job_out` (it keeps its own reference to
+ * the client).
+ *
+ * Returns `OAS_RESULT_OK`; `OAS_RESULT_NULL_ARGUMENT`, `OAS_RESULT_INVALID_UTF8`,
+ * `OAS_RESULT_INVALID_ARGUMENT` for bad arguments; `OAS_RESULT_TRANSPORT`,
+ * `OAS_RESULT_SERVER` (e.g. JobNotExists), `OAS_RESULT_PROTOCOL`.
+ */
+oas_result oas_job_describe(const oas_client *client, const char *vault_id, const char *job_id, oas_job **job_out);
+
+/**
+ * Returns an unexpired retrieval of `archive_id` over the same range that is
+ * running or succeeded, or starts a new one, so a restarted program does not
+ * pay for a second retrieval. With `has_range` false the whole archive is
+ * retrieved and `start`/`end` are ignored; otherwise `start..=end`
+ * (inclusive; start a multiple of 1 MiB, end + 1 a multiple of 1 MiB or the
+ * archive size). `description` may be NULL.
+ *
+ * Returns `OAS_RESULT_OK`; argument errors as `oas_job_describe`;
+ * `OAS_RESULT_TRANSPORT`, `OAS_RESULT_SERVER`, `OAS_RESULT_PROTOCOL`.
+ */
+oas_result oas_job_retrieve_archive_reuse(const oas_client *client, const char *vault_id, const char *archive_id, bool has_range, uint64_t start, uint64_t end, const char *description, oas_job **job_out);
+
+/**
+ * Frees a job; NULL is a no-op.
+ */
+void oas_job_free(oas_job *job);
+
+/**
+ * `JobId`, borrowed from the job; "" for NULL.
+ */
+const char *oas_job_id(const oas_job *job);
+
+/**
+ * `Action` (`ArchiveRetrieval`, `InventoryRetrieval`, `PullFromOSS`, `PushToOSS`), borrowed.
+ */
+const char *oas_job_action(const oas_job *job);
+
+/**
+ * `ArchiveId` ("" for inventories and unfinished pulls), borrowed.
+ */
+const char *oas_job_archive_id(const oas_job *job);
+
+/**
+ * `CreationDate` (RFC 1123), borrowed.
+ */
+const char *oas_job_creation_date(const oas_job *job);
+
+/**
+ * `CompletionDate` (RFC 1123; "" while running), borrowed.
+ */
+const char *oas_job_completion_date(const oas_job *job);
+
+/**
+ * `JobDescription`, borrowed.
+ */
+const char *oas_job_description(const oas_job *job);
+
+/**
+ * `StatusCode` (`InProgress`, `Succeeded`, `Failed`), borrowed.
+ */
+const char *oas_job_status_code(const oas_job *job);
+
+/**
+ * `StatusMessage`, borrowed.
+ */
+const char *oas_job_status_message(const oas_job *job);
+
+/**
+ * `TreeEtag` of the retrieved range ("" when the range is not tree-aligned,
+ * for inventories and unfinished jobs), borrowed.
+ */
+const char *oas_job_tree_etag(const oas_job *job);
+
+/**
+ * `ArchiveTreeEtag` (the SDK's `etag`), borrowed.
+ */
+const char *oas_job_etag(const oas_job *job);
+
+/**
+ * `ArchiveContentEtag` when the server sends it, borrowed.
+ */
+const char *oas_job_content_etag(const oas_job *job);
+
+/**
+ * The id of the job's vault, borrowed.
+ */
+const char *oas_job_vault_id(const oas_job *job);
+
+/**
+ * `ArchiveSizeInBytes`; -1 until known and for NULL.
+ */
+int64_t oas_job_archive_size(const oas_job *job);
+
+/**
+ * `InventorySizeInBytes`; -1 until known, for other job types and for NULL.
+ */
+int64_t oas_job_inventory_size(const oas_job *job);
+
+/**
+ * `Completed` as last read: true once the job finished, successfully or not.
+ */
+bool oas_job_completed(const oas_job *job);
+
+/**
+ * Bytes of the current or last download so far (including bytes a resumed
+ * download found already done); 0 for NULL.
+ */
+uint64_t oas_job_size_completed(const oas_job *job);
+
+/**
+ * `RetrievalByteRange` as inclusive `start`/`end`.
+ *
+ * Returns `OAS_RESULT_OK`; `OAS_RESULT_NULL_ARGUMENT`;
+ * `OAS_RESULT_INVALID_STATE` when the job has no range (inventory, OSS jobs).
+ */
+oas_result oas_job_retrieval_byte_range(const oas_job *job, uint64_t *start_out, uint64_t *end_out);
+
+/**
+ * Reads the job's status from the server (one DescribeJob request).
+ *
+ * Returns `OAS_RESULT_OK`; `OAS_RESULT_NULL_ARGUMENT`; `OAS_RESULT_TRANSPORT`,
+ * `OAS_RESULT_SERVER`, `OAS_RESULT_PROTOCOL`.
+ */
+oas_result oas_job_update_status(oas_job *job);
+
+/**
+ * The outcome of the job as last read, without a request.
+ *
+ * Returns `OAS_RESULT_OK` when it succeeded, `OAS_RESULT_JOB_NOT_READY` while
+ * it runs, `OAS_RESULT_JOB_FAILED` (the message holds the status message)
+ * when it failed; `OAS_RESULT_NULL_ARGUMENT`.
+ */
+oas_result oas_job_outcome(const oas_job *job);
+
+/**
+ * Polls until the job finishes: at once, then after `first_interval_ms`,
+ * doubling up to `max_interval_ms` (0 = the defaults, 30 s and 15 min, so a
+ * 4-hour job costs about 20 requests); gives up after `timeout_ms` (0 = never).
+ * The same intervals are used by downloads called with `block`.
+ *
+ * Returns `OAS_RESULT_OK` when the job succeeded; `OAS_RESULT_JOB_FAILED`
+ * with its status message; `OAS_RESULT_WAIT_TIMEOUT`; `OAS_RESULT_NULL_ARGUMENT`;
+ * request errors as `oas_job_update_status`.
+ */
+oas_result oas_job_wait(oas_job *job, uint64_t first_interval_ms, uint64_t max_interval_ms, uint64_t timeout_ms);
+
+/**
+ * Sets how downloads of this job run: `range_size` of parallel ranges (0 =
+ * the SDK's plan: one range up to 32 MiB, else 32 MiB grown to keep within
+ * 10 000 ranges; otherwise a multiple of 1 MiB), `workers` in parallel (0 =
+ * the client's), `bandwidth_limit` in bytes per second (0 = the client's).
+ *
+ * Returns `OAS_RESULT_OK`; `OAS_RESULT_NULL_ARGUMENT`;
+ * `OAS_RESULT_INVALID_ARGUMENT` for a range size that is not a multiple of 1 MiB.
+ */
+oas_result oas_job_set_download_options(oas_job *job, uint64_t range_size, uint32_t workers, uint64_t bandwidth_limit);
+
+/**
+ * Registers a progress callback for this job's downloads (NULL removes it).
+ *
+ * Returns `OAS_RESULT_OK`; `OAS_RESULT_NULL_ARGUMENT` for a NULL `job`.
+ */
+oas_result oas_job_set_progress_callback(oas_job *job, oas_progress_callback callback, void *userdata);
+
+/**
+ * Downloads `start..=end` of the job output (inclusive, relative to the
+ * output; start a multiple of 1 MiB, end + 1 a multiple of 1 MiB or the
+ * output size — checked before any request) into the file `path`, created
+ * or truncated, `chunk_size` bytes at a time (0 = 1 MiB). With `block`,
+ * waits for the job first. Tree-aligned ranges are checked against the
+ * server's tree etag; short reads and mismatches are retried. On failure
+ * the file is removed.
+ *
+ * Returns `OAS_RESULT_OK`; `OAS_RESULT_NULL_ARGUMENT`, `OAS_RESULT_INVALID_UTF8`,
+ * `OAS_RESULT_INVALID_ARGUMENT` (bad range); `OAS_RESULT_JOB_NOT_READY`
+ * (without `block`), `OAS_RESULT_JOB_FAILED`, `OAS_RESULT_INVALID_STATE`
+ * (OSS jobs have no output); `OAS_RESULT_HASH_MISMATCH`,
+ * `OAS_RESULT_DOWNLOAD_FAILED`, `OAS_RESULT_CANCELLED`, `OAS_RESULT_IO`,
+ * `OAS_RESULT_TRANSPORT`, `OAS_RESULT_SERVER`.
+ */
+oas_result oas_job_download_by_range(oas_job *job, uint64_t start, uint64_t end, const char *path, size_t chunk_size, bool block);
+
+/**
+ * As `oas_job_download_by_range`, writing to the open descriptor `fd` from
+ * its current position (it is not closed). Pipes, sockets and `O_APPEND`
+ * descriptors receive the bytes only after they were checked.
+ */
+oas_result oas_job_download_by_range_fd(oas_job *job, uint64_t start, uint64_t end, int fd, size_t chunk_size, bool block);
+
+/**
+ * Downloads the whole job output to `path` in parallel ranges with the
+ * progress journal `<path>.oas`: an interrupted or cancelled download
+ * resumes on the next call (the file is never truncated, finished ranges are
+ * re-hashed from the file before they are trusted). At the end the whole
+ * output is verified, the file fsynced and the journal removed. `chunk_size`
+ * 0 = 1 MiB; `block` waits for the job first.
+ *
+ * Returns as `oas_job_download_by_range`.
+ */
+oas_result oas_job_download_to_file(oas_job *job, const char *path, size_t chunk_size, bool block);
 
 /**
  * Installs the process-wide log callback, receiving messages at `level` and

@@ -52,8 +52,11 @@
 #![allow(non_camel_case_types)] // C names: oas_etag, oas_result, ...
 #![allow(clippy::missing_safety_doc)] // the safety contract is in each C doc comment
 
+pub mod client;
 pub mod error;
 pub mod etag;
+pub mod inventory;
+pub mod job;
 pub mod log;
 pub mod result;
 pub mod strings;
