@@ -191,3 +191,25 @@ fn foreign_journal_starts_over() {
         "file trimmed to the output and rewritten"
     );
 }
+
+#[test]
+fn concurrent_download_to_one_path_is_refused() {
+    let env = start_default();
+    let bytes = data(MIB + 9, 53);
+    let archive = env.upload(&bytes);
+    let mut job = env.retrieve(&archive, None);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("locked.bin");
+    let holder = std::fs::File::create(&out).unwrap();
+    use std::os::fd::AsRawFd;
+    // SAFETY: flock on a descriptor we own.
+    assert_eq!(unsafe { libc::flock(holder.as_raw_fd(), libc::LOCK_EX) }, 0);
+    let err = job.download_to_file(&out, 0, true).unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidState(ref m) if m.contains("in progress")),
+        "{err:?}"
+    );
+    drop(holder);
+    job.download_to_file(&out, 0, true).unwrap();
+    assert_eq!(read(&out), bytes);
+}

@@ -40,9 +40,12 @@ pub enum Target<'a> {
     Path(&'a Path),
     /// An open descriptor, written from its current position (not closed).
     /// Seekable descriptors are written in place; pipes, sockets and
-    /// `O_APPEND` descriptors receive the bytes only after they were checked.
+    /// `O_APPEND` descriptors receive the bytes only after they were checked
+    /// (held meanwhile in an unlinked file in the temp directory, which needs
+    /// room for the range).
     Fd(RawFd),
-    /// Any writer; it receives the bytes only after they were checked.
+    /// Any writer; it receives the bytes only after they were checked (held
+    /// meanwhile in an unlinked file in the temp directory).
     Writer(&'a mut dyn Write),
 }
 

@@ -80,7 +80,9 @@ impl Job {
     /// * at the end the whole output is verified (combined tree etag against
     ///   the job's `TreeEtag` when the job's range is tree-aligned; otherwise
     ///   each range's own check plus the total size), the file is fsynced and
-    ///   the journal removed.
+    ///   the journal removed;
+    /// * the target is locked (`flock`) while the download runs: a second
+    ///   download to the same path fails with [`Error::InvalidState`].
     ///
     /// On failure or cancellation the journal stays, holding every range that
     /// was finished. `chunk_size` 0 = 1 MiB.
@@ -111,6 +113,7 @@ impl Job {
             .truncate(false)
             .open(path)
             .map_err(|e| Error::io(format!("opening {}", path.display()), e))?;
+        lock_exclusive(&file, path)?;
 
         // Resume state: a journal of this very download, else a fresh one.
         let mut journal = match Journal::load(&journal_path) {
@@ -343,6 +346,25 @@ impl Job {
             output.job_id
         )))
     }
+}
+
+/// Takes an advisory lock on the target for the duration of the download
+/// (released when the file is closed, also by a crash), so two downloads to
+/// one path cannot interleave their writes and journals.
+fn lock_exclusive(file: &File, path: &Path) -> Result<()> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: flock only operates on the open descriptor.
+    if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+        return Ok(());
+    }
+    let err = std::io::Error::last_os_error();
+    if err.kind() == std::io::ErrorKind::WouldBlock {
+        return Err(Error::InvalidState(format!(
+            "another download to {} is in progress",
+            path.display()
+        )));
+    }
+    Err(Error::io(format!("locking {}", path.display()), err))
 }
 
 /// True when the bytes of `range` in `file` have tree etag `etag`.
