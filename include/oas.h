@@ -100,8 +100,8 @@ typedef struct oas_inventory_archive oas_inventory_archive;
 /**
  * A job of a vault. Create with `oas_job_describe` or
  * `oas_job_retrieve_archive_reuse`, free with `oas_job_free`. Use from one
- * thread at a time (it may be moved between threads); stop a download from
- * its progress callback.
+ * thread at a time (it may be moved between threads), except
+ * `oas_job_cancel`, which any thread may call while a download runs.
  */
 typedef struct oas_job oas_job;
 
@@ -694,6 +694,14 @@ oas_result oas_job_outcome(const oas_job *job);
  * request errors as `oas_job_update_status`.
  */
 oas_result oas_job_wait(oas_job *job, uint64_t first_interval_ms, uint64_t max_interval_ms, uint64_t timeout_ms);
+
+/**
+ * Stops the wait or download running on this job on another thread; it
+ * returns `OAS_RESULT_CANCELLED` (a download to a file resumes from its
+ * journal on the next call). May be called from any thread; a no-op when
+ * nothing runs or for NULL.
+ */
+void oas_job_cancel(const oas_job *job);
 
 /**
  * Sets how downloads of this job run: `range_size` of parallel ranges (0 =

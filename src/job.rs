@@ -336,6 +336,16 @@ impl Job {
     /// the status once if needed and fails with [`Error::JobNotReady`] or
     /// [`Error::JobFailed`].
     pub fn ensure_ready(&mut self, block: bool) -> Result<()> {
+        self.ensure_ready_cancellable(block, None)
+    }
+
+    /// [`Job::ensure_ready`] whose wait also stops when `cancel` is set (the
+    /// downloads pass their own token).
+    pub(crate) fn ensure_ready_cancellable(
+        &mut self,
+        block: bool,
+        cancel: Option<&CancelToken>,
+    ) -> Result<()> {
         if !self.has_output() {
             return Err(Error::InvalidState(format!(
                 "job {} is a {} job, which has no output to download",
@@ -346,7 +356,10 @@ impl Job {
             return self.outcome();
         }
         if block {
-            let opts = self.wait_options.clone();
+            let mut opts = self.wait_options.clone();
+            if opts.cancel.is_none() {
+                opts.cancel = cancel.cloned();
+            }
             self.wait(&opts)
         } else {
             self.update_status()?;

@@ -141,6 +141,39 @@ fn c_api_waits_downloads_resumes_and_lists() {
         );
         assert_eq!(oas_job_size_completed(job), len - MIB);
 
+        // Cancel from another thread while a throttled download runs; resume.
+        struct Shared(*mut oas_job);
+        // SAFETY: oas_job_cancel may be called from any thread.
+        unsafe impl Send for Shared {}
+        unsafe impl Sync for Shared {}
+        let slow = cs(dir.path().join("slow.bin").to_str().unwrap());
+        assert_eq!(
+            oas_job_set_download_options(job, MIB, 1, 2 * MIB),
+            OAS_RESULT_OK
+        );
+        let shared = Shared(job);
+        let rc = std::thread::scope(|sc| {
+            let h = sc.spawn(|| {
+                let s = &shared;
+                oas_job_download_to_file(s.0, slow.as_ptr(), 0, false)
+            });
+            std::thread::sleep(std::time::Duration::from_millis(700));
+            oas_job_cancel(shared.0);
+            h.join().unwrap()
+        });
+        assert_eq!(rc, OAS_RESULT_CANCELLED);
+        assert!(dir.path().join("slow.bin.oas").exists());
+        oas_job_cancel(std::ptr::null());
+        assert_eq!(oas_job_set_download_options(job, MIB, 1, 0), OAS_RESULT_OK);
+        assert_eq!(
+            oas_job_download_to_file(job, slow.as_ptr(), 0, false),
+            OAS_RESULT_OK
+        );
+        assert_eq!(
+            std::fs::read(dir.path().join("slow.bin")).unwrap(),
+            &bytes[MIB as usize..]
+        );
+
         // A range into a descriptor, and a bad range refused.
         let part = dir.path().join("part");
         let f = std::fs::File::create(&part).unwrap();

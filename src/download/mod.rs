@@ -236,7 +236,7 @@ impl Job {
                 "range {range}: the start must be a multiple of 1 MiB (1048576)"
             )));
         }
-        self.ensure_ready(block)?;
+        self.ensure_ready_cancellable(block, options.cancel.as_ref())?;
         let output = OutputInfo::of(self)?;
         output.check_range(range)?;
         let chunk_size = if chunk_size == 0 {

@@ -9,13 +9,15 @@ use super::client::oas_client;
 use super::result::*;
 use super::{
     cstring_lossy, ffi_call, ffi_guard, try_opt_str, try_out, try_str, ArcHandle, BoxHandle,
+    FfiResult,
 };
+use crate::client::CancelToken;
 use crate::download::{DownloadOptions, Target};
 use crate::job::{Job, WaitOptions};
 use crate::ranges::ByteRange;
 use crate::Error;
 use std::ffi::{c_char, c_int, c_void, CString};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 /// A progress callback: `userdata` as registered, bytes done and total bytes.
@@ -65,9 +67,17 @@ enum Field {
 
 /// A job of a vault. Create with `oas_job_describe` or
 /// `oas_job_retrieve_archive_reuse`, free with `oas_job_free`. Use from one
-/// thread at a time (it may be moved between threads); stop a download from
-/// its progress callback.
+/// thread at a time (it may be moved between threads), except
+/// `oas_job_cancel`, which any thread may call while a download runs.
 pub struct oas_job {
+    state: Mutex<State>,
+    /// The token of the current download, apart from `state` so that a
+    /// cancel from another thread does not wait for the download's lock.
+    cancel: Mutex<CancelToken>,
+}
+
+/// Everything but the cancel token; locked for the length of each call.
+struct State {
     job: Job,
     strings: Strings,
     options: DownloadOptions,
@@ -77,15 +87,37 @@ impl BoxHandle for oas_job {}
 
 impl oas_job {
     fn new(job: Job) -> oas_job {
-        let mut j = oas_job {
+        let mut st = State {
             job,
             strings: Strings::default(),
             options: DownloadOptions::default(),
         };
-        j.refresh();
-        j
+        st.refresh();
+        oas_job {
+            state: Mutex::new(st),
+            cancel: Mutex::new(CancelToken::new()),
+        }
     }
 
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A fresh cancel token for a download starting now.
+    fn arm(&self) -> CancelToken {
+        let t = CancelToken::new();
+        *self.cancel.lock().unwrap_or_else(|p| p.into_inner()) = t.clone();
+        t
+    }
+}
+
+/// Borrows the job's state for one call. Only shared references to the handle
+/// are made, so `oas_job_cancel` on another thread is sound.
+unsafe fn lock<'a>(job: *const oas_job) -> FfiResult<MutexGuard<'a, State>> {
+    Ok(oas_job::try_ref(job, "job")?.lock())
+}
+
+impl State {
     fn refresh(&mut self) {
         let i = self.job.info();
         self.strings.fields = [
@@ -122,9 +154,10 @@ impl oas_job {
 fn field(job: *const oas_job, f: Field) -> *const c_char {
     ffi_guard(c"".as_ptr(), || {
         // SAFETY: the C contract: NULL or a live oas_job.
+        // The string lives in the handle until the next refreshing call.
         unsafe { job.as_ref() }
-            .and_then(|j| j.strings.fields.get(f as usize))
-            .map_or(c"".as_ptr(), |s| s.as_ptr())
+            .and_then(|j| j.lock().strings.fields.get(f as usize).map(|s| s.as_ptr()))
+            .unwrap_or(c"".as_ptr())
     })
 }
 
@@ -267,7 +300,7 @@ pub extern "C" fn oas_job_vault_id(job: *const oas_job) -> *const c_char {
 pub unsafe extern "C" fn oas_job_archive_size(job: *const oas_job) -> i64 {
     ffi_guard(-1, || {
         job.as_ref()
-            .map_or(-1, |j| j.job.info().archive_size_in_bytes)
+            .map_or(-1, |j| j.lock().job.info().archive_size_in_bytes)
     })
 }
 
@@ -276,21 +309,25 @@ pub unsafe extern "C" fn oas_job_archive_size(job: *const oas_job) -> i64 {
 pub unsafe extern "C" fn oas_job_inventory_size(job: *const oas_job) -> i64 {
     ffi_guard(-1, || {
         job.as_ref()
-            .map_or(-1, |j| j.job.info().inventory_size_in_bytes)
+            .map_or(-1, |j| j.lock().job.info().inventory_size_in_bytes)
     })
 }
 
 /// `Completed` as last read: true once the job finished, successfully or not.
 #[no_mangle]
 pub unsafe extern "C" fn oas_job_completed(job: *const oas_job) -> bool {
-    ffi_guard(false, || job.as_ref().is_some_and(|j| j.job.completed()))
+    ffi_guard(false, || {
+        job.as_ref().is_some_and(|j| j.lock().job.completed())
+    })
 }
 
 /// Bytes of the current or last download so far (including bytes a resumed
 /// download found already done); 0 for NULL.
 #[no_mangle]
 pub unsafe extern "C" fn oas_job_size_completed(job: *const oas_job) -> u64 {
-    ffi_guard(0, || job.as_ref().map_or(0, |j| j.job.size_completed()))
+    ffi_guard(0, || {
+        job.as_ref().map_or(0, |j| j.lock().job.size_completed())
+    })
 }
 
 /// `RetrievalByteRange` as inclusive `start`/`end`.
@@ -304,7 +341,7 @@ pub unsafe extern "C" fn oas_job_retrieval_byte_range(
     end_out: *mut u64,
 ) -> oas_result {
     ffi_call(|| {
-        let j = oas_job::try_ref(job, "job")?;
+        let j = lock(job)?;
         let s = try_out(start_out, "start_out")?;
         let e = try_out(end_out, "end_out")?;
         let r = j.job.retrieval_byte_range().ok_or_else(|| {
@@ -323,7 +360,7 @@ pub unsafe extern "C" fn oas_job_retrieval_byte_range(
 #[no_mangle]
 pub unsafe extern "C" fn oas_job_update_status(job: *mut oas_job) -> oas_result {
     ffi_call(|| {
-        let j = oas_job::try_mut(job, "job")?;
+        let mut j = lock(job)?;
         Ok(j.with(|job, _| job.update_status())?)
     })
 }
@@ -335,7 +372,7 @@ pub unsafe extern "C" fn oas_job_update_status(job: *mut oas_job) -> oas_result 
 /// when it failed; `OAS_RESULT_NULL_ARGUMENT`.
 #[no_mangle]
 pub unsafe extern "C" fn oas_job_outcome(job: *const oas_job) -> oas_result {
-    ffi_call(|| Ok(oas_job::try_ref(job, "job")?.job.outcome()?))
+    ffi_call(|| Ok(lock(job)?.job.outcome()?))
 }
 
 fn wait_options(first_ms: u64, max_ms: u64, timeout_ms: u64) -> WaitOptions {
@@ -372,10 +409,26 @@ pub unsafe extern "C" fn oas_job_wait(
     timeout_ms: u64,
 ) -> oas_result {
     ffi_call(|| {
-        let j = oas_job::try_mut(job, "job")?;
-        let w = wait_options(first_interval_ms, max_interval_ms, timeout_ms);
+        let handle = oas_job::try_ref(job, "job")?;
+        let token = handle.arm();
+        let mut j = handle.lock();
+        let mut w = wait_options(first_interval_ms, max_interval_ms, timeout_ms);
         j.job.set_wait_options(w.clone());
+        w.cancel = Some(token);
         Ok(j.with(|job, _| job.wait(&w))?)
+    })
+}
+
+/// Stops the wait or download running on this job on another thread; it
+/// returns `OAS_RESULT_CANCELLED` (a download to a file resumes from its
+/// journal on the next call). May be called from any thread; a no-op when
+/// nothing runs or for NULL.
+#[no_mangle]
+pub unsafe extern "C" fn oas_job_cancel(job: *const oas_job) {
+    ffi_guard((), || {
+        if let Some(j) = job.as_ref() {
+            j.cancel.lock().unwrap_or_else(|p| p.into_inner()).cancel();
+        }
     })
 }
 
@@ -394,7 +447,7 @@ pub unsafe extern "C" fn oas_job_set_download_options(
     bandwidth_limit: u64,
 ) -> oas_result {
     ffi_call(|| {
-        let j = oas_job::try_mut(job, "job")?;
+        let mut j = lock(job)?;
         if range_size % crate::ranges::MIB != 0 {
             return Err(Error::InvalidArgument(format!(
                 "range_size {range_size} must be a multiple of 1 MiB (1048576)"
@@ -418,7 +471,7 @@ pub unsafe extern "C" fn oas_job_set_progress_callback(
     userdata: *mut c_void,
 ) -> oas_result {
     ffi_call(|| {
-        let j = oas_job::try_mut(job, "job")?;
+        let mut j = lock(job)?;
         j.options.progress = callback.map(|cb| {
             let ud = UserData(userdata);
             let f: crate::transfer::ProgressFn = Arc::new(move |done, total| {
@@ -460,7 +513,10 @@ pub unsafe extern "C" fn oas_job_download_by_range(
     block: bool,
 ) -> oas_result {
     ffi_call(|| {
-        let j = oas_job::try_mut(job, "job")?;
+        let handle = oas_job::try_ref(job, "job")?;
+        let token = handle.arm();
+        let mut j = handle.lock();
+        j.options.cancel = Some(token);
         let path = std::path::Path::new(try_str(path, "path")?);
         let r = range(start, end)?;
         Ok(j.with(|job, o| {
@@ -482,7 +538,10 @@ pub unsafe extern "C" fn oas_job_download_by_range_fd(
     block: bool,
 ) -> oas_result {
     ffi_call(|| {
-        let j = oas_job::try_mut(job, "job")?;
+        let handle = oas_job::try_ref(job, "job")?;
+        let token = handle.arm();
+        let mut j = handle.lock();
+        j.options.cancel = Some(token);
         let r = range(start, end)?;
         Ok(j.with(|job, o| job.download_by_range_with(r, Target::Fd(fd), chunk_size, block, o))?)
     })
@@ -504,7 +563,10 @@ pub unsafe extern "C" fn oas_job_download_to_file(
     block: bool,
 ) -> oas_result {
     ffi_call(|| {
-        let j = oas_job::try_mut(job, "job")?;
+        let handle = oas_job::try_ref(job, "job")?;
+        let token = handle.arm();
+        let mut j = handle.lock();
+        j.options.cancel = Some(token);
         let path = std::path::Path::new(try_str(path, "path")?);
         Ok(j.with(|job, o| job.download_to_file_with(path, chunk_size, block, o))?)
     })

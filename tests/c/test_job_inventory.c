@@ -117,6 +117,7 @@ static void job_bad_input(void) {
   CHECK(oas_job_inventory_size(NULL) == -1);
   CHECK(!oas_job_completed(NULL));
   CHECK(oas_job_size_completed(NULL) == 0);
+  oas_job_cancel(NULL);
   oas_job_free(NULL);
   oas_client_free(client);
   oas_client_free(NULL);
