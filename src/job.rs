@@ -398,39 +398,8 @@ impl Job {
                 })
                 .and_then(|size| ByteRange::new(0, size.checked_sub(1)?)),
         };
-        let now = SystemTime::now();
-        let mut best: Option<(bool, SystemTime, JobInfo)> = None;
-        for j in jobs {
-            let succeeded = j.completed && j.status_code == "Succeeded";
-            if j.completed && !succeeded {
-                continue;
-            }
-            let job_range = ByteRange::parse(&j.retrieval_byte_range).map(|(r, _)| r);
-            let same_range = match (wanted, job_range) {
-                (Some(w), Some(r)) => w == r,
-                (None, r) => range.is_none() && r.is_none(),
-                (Some(_), None) => false,
-            };
-            if !same_range {
-                continue;
-            }
-            if succeeded {
-                let done = httpdate::parse_http_date(&j.completion_date).unwrap_or(now);
-                let expires = done + OUTPUT_LIFETIME;
-                if expires.duration_since(now).unwrap_or_default() < REUSE_MIN_REMAINING {
-                    continue;
-                }
-            }
-            let created = httpdate::parse_http_date(&j.creation_date).unwrap_or(now);
-            let better = match &best {
-                None => true,
-                Some((s, c, _)) => (succeeded, created) > (*s, *c),
-            };
-            if better {
-                best = Some((succeeded, created, j));
-            }
-        }
-        Ok(best.map(|(_, _, info)| {
+        let best = pick_reusable(jobs, wanted, SystemTime::now());
+        Ok(best.map(|info| {
             oas_info!(
                 "oas::job",
                 "reusing {} job {} for archive {archive_id}",
@@ -487,6 +456,43 @@ impl Vault {
     }
 }
 
+/// Among archive retrievals of one archive, the job to reuse for `wanted`
+/// (`None` = whole archive of unknown size: jobs without a range): running or
+/// succeeded, with at least [`REUSE_MIN_REMAINING`] of a succeeded job's
+/// output lifetime left; succeeded ones first, then the most recent.
+fn pick_reusable(
+    jobs: Vec<JobInfo>,
+    wanted: Option<ByteRange>,
+    now: SystemTime,
+) -> Option<JobInfo> {
+    let mut best: Option<(bool, SystemTime, JobInfo)> = None;
+    for j in jobs {
+        let succeeded = j.completed && j.status_code == "Succeeded";
+        if j.completed && !succeeded {
+            continue;
+        }
+        let job_range = ByteRange::parse(&j.retrieval_byte_range).map(|(r, _)| r);
+        if job_range != wanted {
+            continue;
+        }
+        if succeeded {
+            let done = httpdate::parse_http_date(&j.completion_date).unwrap_or(now);
+            let expires = done + OUTPUT_LIFETIME;
+            if expires.duration_since(now).unwrap_or_default() < REUSE_MIN_REMAINING {
+                continue;
+            }
+        }
+        let created = httpdate::parse_http_date(&j.creation_date).unwrap_or(now);
+        if best
+            .as_ref()
+            .map_or(true, |(s, c, _)| (succeeded, created) > (*s, *c))
+        {
+            best = Some((succeeded, created, j));
+        }
+    }
+    best.map(|(_, _, j)| j)
+}
+
 /// Reads a job's download progress from any thread.
 #[derive(Debug, Clone)]
 pub struct ProgressProbe(Arc<Mutex<Option<Arc<Transfer>>>>);
@@ -529,6 +535,76 @@ mod tests {
             calls += 1;
         }
         assert!((15..=25).contains(&calls), "{calls} calls");
+    }
+
+    #[test]
+    fn reusable_job_choice() {
+        let now = SystemTime::now();
+        let date = |ago_h: u64| httpdate::fmt_http_date(now - Duration::from_secs(ago_h * 3600));
+        let job =
+            |id: &str, status: &str, range: &str, created_h: u64, done_h: Option<u64>| JobInfo {
+                job_id: id.into(),
+                status_code: status.into(),
+                completed: status != "InProgress",
+                retrieval_byte_range: range.into(),
+                creation_date: date(created_h),
+                completion_date: done_h.map(date).unwrap_or_default(),
+                ..serde_json::from_str("{}").unwrap()
+            };
+        let r = ByteRange::new(0, 99);
+        let pick = |jobs: Vec<JobInfo>, w| pick_reusable(jobs, w, now).map(|j| j.job_id);
+        // Failed jobs and other ranges are never reused.
+        assert_eq!(
+            pick(
+                vec![
+                    job("F", "Failed", "0-99", 1, Some(1)),
+                    job("O", "InProgress", "0-49", 1, None)
+                ],
+                r
+            ),
+            None
+        );
+        // A succeeded job beats a newer running one; among running, the newest.
+        assert_eq!(
+            pick(
+                vec![
+                    job("R", "InProgress", "0-99", 1, None),
+                    job("S", "Succeeded", "0-99", 5, Some(4))
+                ],
+                r
+            )
+            .as_deref(),
+            Some("S")
+        );
+        assert_eq!(
+            pick(
+                vec![
+                    job("R1", "InProgress", "0-99", 3, None),
+                    job("R2", "InProgress", "0-99", 1, None)
+                ],
+                r
+            )
+            .as_deref(),
+            Some("R2")
+        );
+        // Output that expires within the hour (finished 23.5 h ago) is skipped.
+        let mut old = job("E", "Succeeded", "0-99", 30, None);
+        old.completion_date = httpdate::fmt_http_date(now - Duration::from_secs(23 * 3600 + 1800));
+        assert_eq!(pick(vec![old.clone()], r), None);
+        old.completion_date = date(20);
+        assert_eq!(pick(vec![old], r).as_deref(), Some("E"));
+        // Unknown size: only jobs without a range match.
+        assert_eq!(
+            pick(
+                vec![
+                    job("N", "InProgress", "", 1, None),
+                    job("X", "InProgress", "0-99", 1, None)
+                ],
+                None
+            )
+            .as_deref(),
+            Some("N")
+        );
     }
 
     #[test]
