@@ -5,11 +5,20 @@
 pub mod api;
 pub mod client;
 pub mod digest;
+pub mod download;
 pub mod error;
+pub mod ffi;
+pub mod inventory;
+pub mod job;
 pub mod log;
+mod md5core;
 pub mod model;
 pub mod ranges;
 pub mod transfer;
+pub mod vault;
 
 pub use client::{CancelToken, Client, ClientOptions, RetryPolicy};
+pub use download::{DownloadOptions, Target};
 pub use error::{Error, Result, ServerError};
+pub use inventory::{Inventory, InventoryArchive};
+pub use job::{Job, WaitOptions};

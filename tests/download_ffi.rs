@@ -1,0 +1,234 @@
+//! The job and inventory C API driven end to end against the emulator (the
+//! C-side tests cover bad input; uploads and vaults come from the Rust API
+//! here because their C API lives elsewhere).
+
+mod download_common;
+
+use download_common::*;
+use oas::ffi::client::{oas_client, oas_client_free, oas_client_new};
+use oas::ffi::inventory::*;
+use oas::ffi::job::*;
+use oas::ffi::result::*;
+use std::ffi::{c_int, c_void, CStr, CString};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+fn cs(s: &str) -> CString {
+    CString::new(s).unwrap()
+}
+
+fn text(p: *const std::ffi::c_char) -> String {
+    unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned()
+}
+
+unsafe extern "C" fn stop_after_2mib(userdata: *mut c_void, done: u64, _total: u64) -> c_int {
+    let max = &*(userdata as *const AtomicU64);
+    max.fetch_max(done, Ordering::SeqCst);
+    c_int::from(done >= 2 * MIB)
+}
+
+#[test]
+fn c_api_waits_downloads_resumes_and_lists() {
+    let env = start(oas_emulator::Config {
+        job_delay: std::time::Duration::from_millis(600),
+        ..Default::default()
+    });
+    let len = 5 * MIB + 11;
+    let bytes = data(len, 60);
+    let archive = env.upload(&bytes);
+    let dir = tempfile::tempdir().unwrap();
+    unsafe {
+        let mut client: *const oas_client = std::ptr::null();
+        let base = cs(&env.emu.base_url());
+        let id = cs(oas_emulator::DEFAULT_ACCESS_ID);
+        let key = cs(oas_emulator::DEFAULT_ACCESS_KEY);
+        assert_eq!(
+            oas_client_new(base.as_ptr(), id.as_ptr(), key.as_ptr(), &mut client),
+            OAS_RESULT_OK
+        );
+        let vault = cs(&env.vault);
+        let arch = cs(&archive);
+        let mut job: *mut oas_job = std::ptr::null_mut();
+        let desc = cs("from C");
+        assert_eq!(
+            oas_job_retrieve_archive_reuse(
+                client,
+                vault.as_ptr(),
+                arch.as_ptr(),
+                true,
+                MIB,
+                len - 1,
+                desc.as_ptr(),
+                &mut job
+            ),
+            OAS_RESULT_OK
+        );
+        assert_eq!(text(oas_job_action(job)), "ArchiveRetrieval");
+        assert_eq!(text(oas_job_description(job)), "from C");
+        assert!(!oas_job_completed(job));
+        assert_eq!(oas_job_outcome(job), OAS_RESULT_JOB_NOT_READY);
+        let out = cs(dir.path().join("o.bin").to_str().unwrap());
+        assert_eq!(
+            oas_job_download_to_file(job, out.as_ptr(), 0, false),
+            OAS_RESULT_JOB_NOT_READY
+        );
+        assert_eq!(oas_job_wait(job, 50, 200, 10_000), OAS_RESULT_OK);
+        assert!(oas_job_completed(job));
+        assert_eq!(text(oas_job_status_code(job)), "Succeeded");
+        assert_eq!(oas_job_archive_size(job), len as i64);
+        let (mut s, mut e) = (0u64, 0u64);
+        assert_eq!(
+            oas_job_retrieval_byte_range(job, &mut s, &mut e),
+            OAS_RESULT_OK
+        );
+        assert_eq!((s, e), (MIB, len - 1));
+        assert_eq!(text(oas_job_etag(job)), oas::digest::tree_etag(&bytes));
+
+        // A reused job is the same job.
+        let mut again: *mut oas_job = std::ptr::null_mut();
+        assert_eq!(
+            oas_job_retrieve_archive_reuse(
+                client,
+                vault.as_ptr(),
+                arch.as_ptr(),
+                true,
+                MIB,
+                len - 1,
+                std::ptr::null(),
+                &mut again
+            ),
+            OAS_RESULT_OK
+        );
+        assert_eq!(text(oas_job_id(again)), text(oas_job_id(job)));
+        oas_job_free(again);
+
+        // Cancel from the progress callback, then resume to a byte-identical file.
+        let seen = AtomicU64::new(0);
+        assert_eq!(oas_job_set_download_options(job, MIB, 1, 0), OAS_RESULT_OK);
+        assert_eq!(
+            oas_job_set_download_options(job, MIB + 1, 1, 0),
+            OAS_RESULT_INVALID_ARGUMENT
+        );
+        assert_eq!(
+            oas_job_set_progress_callback(
+                job,
+                Some(stop_after_2mib),
+                &seen as *const AtomicU64 as *mut c_void
+            ),
+            OAS_RESULT_OK
+        );
+        assert_eq!(
+            oas_job_download_to_file(job, out.as_ptr(), 0, true),
+            OAS_RESULT_CANCELLED
+        );
+        assert!(seen.load(Ordering::SeqCst) >= 2 * MIB);
+        assert!(dir.path().join("o.bin.oas").exists());
+        assert_eq!(
+            oas_job_set_progress_callback(job, None, std::ptr::null_mut()),
+            OAS_RESULT_OK
+        );
+        let before = env.count("GetJobOutput");
+        assert_eq!(
+            oas_job_download_to_file(job, out.as_ptr(), 0, true),
+            OAS_RESULT_OK
+        );
+        assert_eq!(
+            std::fs::read(dir.path().join("o.bin")).unwrap(),
+            &bytes[MIB as usize..]
+        );
+        assert!(
+            env.count("GetJobOutput") - before < 5,
+            "resumed, not restarted"
+        );
+        assert_eq!(oas_job_size_completed(job), len - MIB);
+
+        // Cancel from another thread while a throttled download runs; resume.
+        struct Shared(*mut oas_job);
+        // SAFETY: oas_job_cancel may be called from any thread.
+        unsafe impl Send for Shared {}
+        unsafe impl Sync for Shared {}
+        let slow = cs(dir.path().join("slow.bin").to_str().unwrap());
+        assert_eq!(
+            oas_job_set_download_options(job, MIB, 1, 2 * MIB),
+            OAS_RESULT_OK
+        );
+        let shared = Shared(job);
+        let rc = std::thread::scope(|sc| {
+            let h = sc.spawn(|| {
+                let s = &shared;
+                oas_job_download_to_file(s.0, slow.as_ptr(), 0, false)
+            });
+            std::thread::sleep(std::time::Duration::from_millis(700));
+            oas_job_cancel(shared.0);
+            h.join().unwrap()
+        });
+        assert_eq!(rc, OAS_RESULT_CANCELLED);
+        assert!(dir.path().join("slow.bin.oas").exists());
+        oas_job_cancel(std::ptr::null());
+        assert_eq!(oas_job_set_download_options(job, MIB, 1, 0), OAS_RESULT_OK);
+        assert_eq!(
+            oas_job_download_to_file(job, slow.as_ptr(), 0, false),
+            OAS_RESULT_OK
+        );
+        assert_eq!(
+            std::fs::read(dir.path().join("slow.bin")).unwrap(),
+            &bytes[MIB as usize..]
+        );
+
+        // A range into a descriptor, and a bad range refused.
+        let part = dir.path().join("part");
+        let f = std::fs::File::create(&part).unwrap();
+        use std::os::fd::AsRawFd;
+        assert_eq!(
+            oas_job_download_by_range_fd(job, 0, MIB - 1, f.as_raw_fd(), 0, false),
+            OAS_RESULT_OK
+        );
+        assert_eq!(
+            std::fs::read(&part).unwrap(),
+            &bytes[MIB as usize..2 * MIB as usize]
+        );
+        assert_eq!(
+            oas_job_download_by_range_fd(job, 1, MIB - 1, f.as_raw_fd(), 0, false),
+            OAS_RESULT_INVALID_ARGUMENT
+        );
+        oas_job_free(job);
+
+        // Inventory: download through C, iterate through C.
+        let req = oas::model::JobRequest {
+            job_type: "inventory-retrieval".into(),
+            ..Default::default()
+        };
+        let inv_id = cs(&env.client.initiate_job(&env.vault, &req).unwrap());
+        let mut inv_job: *mut oas_job = std::ptr::null_mut();
+        assert_eq!(
+            oas_job_describe(client, vault.as_ptr(), inv_id.as_ptr(), &mut inv_job),
+            OAS_RESULT_OK
+        );
+        assert_eq!(oas_job_wait(inv_job, 50, 200, 10_000), OAS_RESULT_OK);
+        let inv_path = cs(dir.path().join("inv.json").to_str().unwrap());
+        assert_eq!(
+            oas_job_download_to_file(inv_job, inv_path.as_ptr(), 0, false),
+            OAS_RESULT_OK
+        );
+        assert!(oas_job_inventory_size(inv_job) > 0);
+        oas_job_free(inv_job);
+        let mut inv: *mut oas_inventory = std::ptr::null_mut();
+        assert_eq!(
+            oas_inventory_open(inv_path.as_ptr(), &mut inv),
+            OAS_RESULT_OK
+        );
+        assert_eq!(text(oas_inventory_vault_id(inv)), env.vault);
+        let mut entry: *const oas_inventory_archive = std::ptr::null();
+        assert_eq!(oas_inventory_next(inv, &mut entry), OAS_RESULT_OK);
+        assert!(!entry.is_null());
+        assert_eq!(text(oas_inventory_archive_id(entry)), archive);
+        assert_eq!(oas_inventory_archive_size(entry), len);
+        assert_eq!(
+            text(oas_inventory_archive_tree_etag(entry)),
+            oas::digest::tree_etag(&bytes)
+        );
+        assert_eq!(oas_inventory_next(inv, &mut entry), OAS_RESULT_OK);
+        assert!(entry.is_null());
+        oas_inventory_free(inv);
+        oas_client_free(client);
+    }
+}
