@@ -22,8 +22,10 @@ const LEAF: usize = LEAF_SIZE as usize;
 /// Updates at least this large are split across threads.
 const PARALLEL_MIN: usize = 2 * LEAF;
 
-/// Size of the read buffer used when hashing files.
-const READ_BUF: usize = 16 * LEAF;
+/// Size of the read buffer used when hashing files. Upload workers each hash
+/// their own part at the same time, so this bounds memory per worker: 4 MiB
+/// still gives the parallel leaf hashing whole leaves to share out.
+const READ_BUF: usize = 4 * LEAF;
 
 /// Both digests of one payload.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
