@@ -46,7 +46,8 @@ fn connection_reset_mid_part_is_retried() {
     let f = file(3 * MIB + 9, 3);
     set_faults(
         &emu,
-        json!([{"op": "UploadPart", "times": 1, "action": "reset_request"}]),
+        json!([{"op": "UploadPart", "times": 1, "action": "reset_request",
+                "after_bytes": 300000}]),
     );
     let before = count(&emu, "UploadPart");
     let id = v.upload_archive(f.path(), None).unwrap();
@@ -85,7 +86,11 @@ fn part_failing_for_good_stops_the_upload_and_keeps_it_resumable() {
     // Not aborted: the upload is still there and resumes once the fault is gone.
     assert_eq!(v.list_all_multipart_uploads().unwrap().len(), 1);
     set_faults(&emu, json!([]));
-    let id = v.recover_uploader(u.id()).unwrap().resume(f.path()).unwrap();
+    let id = v
+        .recover_uploader(u.id())
+        .unwrap()
+        .resume(f.path())
+        .unwrap();
     assert_archive(&v, &id, f.path());
 }
 
@@ -102,7 +107,10 @@ fn client_errors_are_not_retried() {
     );
     let before = count(&emu, "UploadPart");
     let r = v.upload_archive(f.path(), None);
-    assert!(matches!(r, Err(Error::Upload(ref m)) if m.contains("InvalidPart")), "{r:?}");
+    assert!(
+        matches!(r, Err(Error::Upload(ref m)) if m.contains("InvalidPart")),
+        "{r:?}"
+    );
     // One request per part that started, no retries.
     let sent = count(&emu, "UploadPart") - before;
     assert!((1..=3).contains(&sent), "{sent}");

@@ -60,8 +60,9 @@ fn sigkill_mid_upload_then_resume_from_another_process() {
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let upload_id = loop {
         let line = lines.next().expect("child printed the upload id").unwrap();
-        if let Some(id) = line.strip_prefix("UPLOAD_ID=") {
-            break id.to_string();
+        // The harness may print "test name ... " on the same line first.
+        if let Some((_, id)) = line.split_once("UPLOAD_ID=") {
+            break id.trim().to_string();
         }
     };
     // Wait until the server holds some, but not all, parts.
@@ -93,7 +94,11 @@ fn sigkill_mid_upload_then_resume_from_another_process() {
     // The identical archive also comes back through a retrieval job.
     let job = v.retrieve_archive(&id, None, None).unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
-    while !c.describe_job(v.id(), &job.info().job_id).unwrap().completed {
+    while !c
+        .describe_job(v.id(), &job.info().job_id)
+        .unwrap()
+        .completed
+    {
         assert!(Instant::now() < deadline, "job did not finish");
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -102,7 +107,10 @@ fn sigkill_mid_upload_then_resume_from_another_process() {
         .unwrap();
     let mut got = Vec::new();
     std::io::Read::read_to_end(&mut out.body, &mut got).unwrap();
-    assert!(got == std::fs::read(f.path()).unwrap(), "downloaded bytes differ");
+    assert!(
+        got == std::fs::read(f.path()).unwrap(),
+        "downloaded bytes differ"
+    );
 }
 
 #[test]
@@ -140,7 +148,11 @@ fn progress_callback_cancels_then_changed_file_is_refused() {
     assert!(calls.load(Ordering::SeqCst) >= 3, "progress was reported");
     // The upload stays resumable with the parts already sent.
     let parts = c.list_parts(v.id(), u.id()).unwrap().parts;
-    assert!(!parts.is_empty() && parts.len() < 8, "{} parts", parts.len());
+    assert!(
+        !parts.is_empty() && parts.len() < 8,
+        "{} parts",
+        parts.len()
+    );
     assert!(parts.iter().any(|p| p.range_in_bytes == "0-1048575"));
     assert_eq!(v.list_all_multipart_uploads().unwrap().len(), 1);
 
@@ -153,13 +165,19 @@ fn progress_callback_cancels_then_changed_file_is_refused() {
     match r.resume(f.path()) {
         Err(Error::HashMismatch(m)) => {
             assert!(m.contains("0-1048575"), "{m}");
-            assert!(m.contains(&parts[0].content_etag) || m.contains("content etag"), "{m}");
+            assert!(
+                m.contains(&parts[0].content_etag) || m.contains("content etag"),
+                "{m}"
+            );
         }
         other => panic!("expected HashMismatch, got {other:?}"),
     }
     // A file of another size does not fit the part plan either.
     let short = file(MIB / 2, 5);
-    assert!(matches!(r.resume(short.path()), Err(Error::HashMismatch(_))));
+    assert!(matches!(
+        r.resume(short.path()),
+        Err(Error::HashMismatch(_))
+    ));
 
     // Restored, it resumes to the right archive.
     bytes[100] ^= 0xFF;

@@ -21,7 +21,10 @@ fn vault_lifecycle_and_getters() {
     // Creating the same name again finds the same vault.
     assert_eq!(Vault::create(&c, "life-cycle_01").unwrap().id(), v.id());
     assert_eq!(Vault::get_by_id(&c, v.id()).unwrap().name(), v.name());
-    assert_eq!(Vault::get_by_name(&c, "life-cycle_01").unwrap().id(), v.id());
+    assert_eq!(
+        Vault::get_by_name(&c, "life-cycle_01").unwrap().id(),
+        v.id()
+    );
     let other = Vault::create(&c, "second").unwrap();
     let mut names: Vec<String> = Vault::list_all(&c)
         .unwrap()
@@ -56,7 +59,15 @@ fn bad_vault_names_are_refused_before_any_request() {
     let emu = emulator();
     let c = client(&emu);
     let before = stats(&emu)["total"].as_u64().unwrap_or(0);
-    for bad in ["ab", "Upper", "-dash", "under_", "sp ace", "a/b/c", &"x".repeat(64)] {
+    for bad in [
+        "ab",
+        "Upper",
+        "-dash",
+        "under_",
+        "sp ace",
+        "a/b/c",
+        &"x".repeat(64),
+    ] {
         match Vault::create(&c, bad) {
             Err(Error::InvalidArgument(m)) => assert!(m.contains("vault name"), "{m}"),
             other => panic!("{bad:?}: expected InvalidArgument, got {other:?}"),
@@ -75,17 +86,14 @@ fn sizes_around_the_threshold() {
     let c = client(&emu);
     let v = Vault::create(&c, "sizes").unwrap();
     // (size, expected parts; 0 = one request)
-    let cases = [
-        (1, 0),
-        (2 * MIB, 0),
-        (2 * MIB + 1, 3),
-        (5 * MIB + 12345, 6),
-    ];
+    let cases = [(1, 0), (2 * MIB, 0), (2 * MIB + 1, 3), (5 * MIB + 12345, 6)];
     for (i, (size, parts)) in cases.into_iter().enumerate() {
         let f = file(size, i as u8);
         let singles = count(&emu, "UploadArchive");
         let part_reqs = count(&emu, "UploadPart");
-        let id = v.upload_archive(f.path(), Some(&format!("size {size}"))).unwrap();
+        let id = v
+            .upload_archive(f.path(), Some(&format!("size {size}")))
+            .unwrap();
         assert_archive(&v, &id, f.path());
         let meta = c.archive_meta(v.id(), &id).unwrap();
         assert_eq!(meta.archive_description, format!("size {size}"));
@@ -111,7 +119,8 @@ fn empty_and_missing_files() {
     let f = file(0, 0);
     for r in [
         v.upload_archive(f.path(), None),
-        v.initiate_uploader(f.path(), None).map(|u| u.id().to_string()),
+        v.initiate_uploader(f.path(), None)
+            .map(|u| u.id().to_string()),
         v.upload_reader(std::io::empty(), None, &Default::default()),
     ] {
         match r {
@@ -170,7 +179,13 @@ fn uploaders_list_recover_and_cancel() {
         .list_all_multipart_uploads()
         .unwrap()
         .iter()
-        .map(|u| (u.id().to_string(), u.description().to_string(), u.part_size()))
+        .map(|u| {
+            (
+                u.id().to_string(),
+                u.description().to_string(),
+                u.part_size(),
+            )
+        })
         .collect();
     listed.sort_by(|x, y| x.1.cmp(&y.1));
     assert_eq!(
@@ -209,7 +224,9 @@ fn stream_upload_from_a_pipe() {
         .unwrap();
     let pipe = cat.stdout.take().unwrap();
     let parts = count(&emu, "UploadPart");
-    let id = v.upload_reader(pipe, Some("piped"), &Default::default()).unwrap();
+    let id = v
+        .upload_reader(pipe, Some("piped"), &Default::default())
+        .unwrap();
     cat.wait().unwrap();
     assert_eq!(count(&emu, "UploadPart"), parts + 5);
     assert_archive(&v, &id, f.path());
@@ -217,7 +234,9 @@ fn stream_upload_from_a_pipe() {
     // A stream of exactly one part, and of a single byte.
     for size in [MIB, 1] {
         let data = data(size, 9);
-        let id = v.upload_reader(&data[..], None, &Default::default()).unwrap();
+        let id = v
+            .upload_reader(&data[..], None, &Default::default())
+            .unwrap();
         let meta = c.archive_meta(v.id(), &id).unwrap();
         assert_eq!(meta.archive_size_in_bytes, size as i64);
         assert_eq!(meta.archive_tree_etag, oas::digest::tree_etag(&data));
@@ -237,9 +256,16 @@ fn job_methods() {
     assert_eq!(whole.info().archive_id, archive);
     assert_eq!(whole.info().job_description, "whole");
     let part = v
-        .retrieve_archive(&archive, None, oas::ranges::ByteRange::new(MIB, 2 * MIB - 1))
+        .retrieve_archive(
+            &archive,
+            None,
+            oas::ranges::ByteRange::new(MIB, 2 * MIB - 1),
+        )
         .unwrap();
-    assert_eq!(part.info().retrieval_byte_range, format!("{}-{}", MIB, 2 * MIB - 1));
+    assert_eq!(
+        part.info().retrieval_byte_range,
+        format!("{}-{}", MIB, 2 * MIB - 1)
+    );
     assert!(matches!(
         v.retrieve_archive(&archive, None, oas::ranges::ByteRange::new(5, 9)),
         Err(Error::InvalidArgument(_))

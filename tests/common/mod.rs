@@ -49,7 +49,11 @@ pub fn client(emu: &Emulator) -> Client {
 /// Deterministic bytes that differ per `seed`.
 pub fn data(size: u64, seed: u8) -> Vec<u8> {
     (0..size)
-        .map(|i| ((i % 251) as u8).wrapping_mul(7).wrapping_add(seed ^ (i >> 20) as u8))
+        .map(|i| {
+            ((i % 251) as u8)
+                .wrapping_mul(7)
+                .wrapping_add(seed ^ (i >> 20) as u8)
+        })
         .collect()
 }
 
@@ -69,10 +73,11 @@ pub fn digests(path: &Path) -> oas::digest::Digests {
 /// Emulator request counts: `operations.<op>` and `total`.
 pub fn stats(emu: &Emulator) -> serde_json::Value {
     let url = format!("{}/_emulator/stats", emu.base_url());
-    reqwest::blocking::get(url)
+    let body = reqwest::blocking::get(url)
         .expect("stats")
-        .json()
-        .expect("stats JSON")
+        .text()
+        .expect("stats body");
+    serde_json::from_str(&body).expect("stats JSON")
 }
 
 /// How many `op` requests the emulator has seen.
@@ -80,12 +85,20 @@ pub fn count(emu: &Emulator, op: &str) -> u64 {
     stats(emu)["operations"][op].as_u64().unwrap_or(0)
 }
 
-/// Replaces the emulator's fault rules.
+/// Replaces the emulator's fault rules (an empty list clears them).
 pub fn set_faults(emu: &Emulator, rules: serde_json::Value) {
     let url = format!("{}/_emulator/faults", emu.base_url());
-    let resp = reqwest::blocking::Client::new()
+    let http = reqwest::blocking::Client::new();
+    let resp = http.delete(&url).send().expect("clear faults");
+    assert!(
+        resp.status().is_success(),
+        "clear faults: {}",
+        resp.status()
+    );
+    let resp = http
         .post(url)
-        .json(&serde_json::json!({"seed": 1, "rules": rules}))
+        .header("Content-Type", "application/json")
+        .body(serde_json::json!({"seed": 1, "rules": rules}).to_string())
         .send()
         .expect("faults");
     assert!(resp.status().is_success(), "faults: {}", resp.status());
@@ -100,5 +113,9 @@ pub fn assert_archive(vault: &oas::Vault, archive_id: &str, path: &Path) {
         .expect("archive meta");
     let len = std::fs::metadata(path).unwrap().len();
     assert_eq!(meta.archive_size_in_bytes, len as i64, "archive size");
-    assert_eq!(meta.archive_tree_etag, digests(path).tree_etag, "archive tree etag");
+    assert_eq!(
+        meta.archive_tree_etag,
+        digests(path).tree_etag,
+        "archive tree etag"
+    );
 }
