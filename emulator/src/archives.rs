@@ -1,0 +1,179 @@
+//! Archive operations (spec §4.2).
+
+use crate::app::State;
+use crate::error::{ApiError, ApiResult};
+use crate::http::{check_digest, content_length, description, empty, json, required};
+use crate::store::{leaves_to_blob, new_id, now_secs, rfc1123};
+use crate::stream::{drain, ingest};
+use axum::body::Body;
+use axum::http::{HeaderMap, Response};
+use rusqlite::{params, OptionalExtension};
+use serde_json::json;
+
+/// Largest single-request archive (the manual's 6 GB, read as 6 GiB).
+pub const MAX_SINGLE_ARCHIVE: u64 = 6 << 30;
+
+/// Validates the headers of an archive upload: (length, etag, tree etag, description).
+fn upload_headers(headers: &HeaderMap) -> ApiResult<(u64, String, String, String)> {
+    let len = content_length(headers)?;
+    if len == 0 {
+        return Err(ApiError::invalid("zero-byte archives are not supported"));
+    }
+    if len > MAX_SINGLE_ARCHIVE {
+        return Err(ApiError::bad(
+            "SingleArchiveLengthExceed",
+            format!("a single upload may hold at most {MAX_SINGLE_ARCHIVE} bytes; use multipart"),
+        ));
+    }
+    let etag = required(headers, "x-oas-content-etag")?;
+    let tree = required(headers, "x-oas-tree-etag")?;
+    Ok((len, etag, tree, description(headers)?))
+}
+
+/// A1 `POST /vaults/{id}/archives`.
+pub async fn upload(
+    st: &State,
+    vault: &str,
+    headers: &HeaderMap,
+    body: Body,
+) -> ApiResult<Response<Body>> {
+    let checked = st
+        .store
+        .check_vault(vault)
+        .and_then(|_| upload_headers(headers));
+    let (len, etag, tree, desc) = match checked {
+        Ok(v) => v,
+        Err(e) => {
+            // Read the body anyway so the client sees the reply, not a broken pipe.
+            drain(body, u64::MAX).await;
+            return Err(e);
+        }
+    };
+    let got = ingest(body, len, &st.store).await?;
+    check_digest("x-oas-content-etag", &etag, &got.etag)?;
+    check_digest("x-oas-tree-etag", &tree, &got.tree_etag())?;
+    let tree_etag = got.tree_etag();
+    let leaves = leaves_to_blob(&got.leaves);
+    let store = st.store.clone();
+    let file = tokio::task::spawn_blocking(move || store.persist(got.file))
+        .await
+        .map_err(ApiError::internal)??;
+    let id = new_id();
+    let res = (|| -> ApiResult<()> {
+        let mut db = st.store.db();
+        let tx = db.transaction()?;
+        let n: i64 = tx.query_row(
+            "SELECT count(*) FROM vaults WHERE id=?1",
+            params![vault],
+            |r| r.get(0),
+        )?;
+        if n == 0 {
+            return Err(ApiError::not_found("VaultNotExists", vault));
+        }
+        tx.execute(
+            "INSERT INTO archives(id, vault_id, description, created, size, tree_etag, leaves)
+             VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![id, vault, desc, now_secs(), len as i64, tree_etag, leaves],
+        )?;
+        tx.execute(
+            "INSERT INTO segments(owner, offset, len, file) VALUES(?1, 0, ?2, ?3)",
+            params![id, len as i64, file],
+        )?;
+        tx.commit()?;
+        Ok(())
+    })();
+    if let Err(e) = res {
+        st.store.remove_blobs(&[file]);
+        return Err(e);
+    }
+    Ok(created(vault, &id))
+}
+
+/// The 201 reply naming a new archive (A1, M5).
+pub fn created(vault: &str, id: &str) -> Response<Body> {
+    empty(
+        201,
+        &[
+            ("location", format!("/vaults/{vault}/archives/{id}")),
+            ("x-oas-archive-id", id.to_string()),
+        ],
+    )
+}
+
+/// A2 `DELETE /vaults/{id}/archives/{archive}`.
+pub fn delete(st: &State, vault: &str, archive: &str) -> ApiResult<Response<Body>> {
+    st.store.check_vault(vault)?;
+    let files = {
+        let mut db = st.store.db();
+        let tx = db.transaction()?;
+        let n = tx.execute(
+            "DELETE FROM archives WHERE id=?1 AND vault_id=?2",
+            params![archive, vault],
+        )?;
+        if n == 0 {
+            return Err(ApiError::not_found("ArchiveNotExists", archive));
+        }
+        let files: Vec<String> = {
+            let mut q = tx.prepare("SELECT file FROM segments WHERE owner=?1")?;
+            let rows = q.query_map(params![archive], |r| r.get(0))?;
+            rows.collect::<Result<_, _>>()?
+        };
+        tx.execute("DELETE FROM segments WHERE owner=?1", params![archive])?;
+        tx.commit()?;
+        files
+    };
+    st.store.remove_blobs(&files);
+    Ok(empty(204, &[]))
+}
+
+/// Stored facts of an archive.
+pub struct ArchiveInfo {
+    /// Description.
+    pub description: String,
+    /// Creation time (epoch seconds).
+    pub created: i64,
+    /// Size in bytes.
+    pub size: u64,
+    /// Whole-archive tree etag.
+    pub tree_etag: String,
+    /// Leaf hashes, packed.
+    pub leaves: Vec<u8>,
+}
+
+/// Looks an archive up in a vault (`ArchiveNotExists` when absent).
+pub fn info(st: &State, vault: &str, archive: &str) -> ApiResult<ArchiveInfo> {
+    st.store
+        .db()
+        .query_row(
+            "SELECT description, created, size, tree_etag, leaves FROM archives
+             WHERE id=?1 AND vault_id=?2",
+            params![archive, vault],
+            |r| {
+                Ok(ArchiveInfo {
+                    description: r.get(0)?,
+                    created: r.get(1)?,
+                    size: r.get::<_, i64>(2)? as u64,
+                    tree_etag: r.get(3)?,
+                    leaves: r.get(4)?,
+                })
+            },
+        )
+        .optional()?
+        .ok_or_else(|| ApiError::not_found("ArchiveNotExists", archive))
+}
+
+/// A3 `GET /vaults/{id}/archives/{archive}/meta`.
+pub fn meta(st: &State, vault: &str, archive: &str) -> ApiResult<Response<Body>> {
+    st.store.check_vault(vault)?;
+    let a = info(st, vault, archive)?;
+    Ok(json(
+        200,
+        json!({
+            "ArchiveId": archive,
+            "ArchiveDescription": a.description,
+            "ArchiveSizeInBytes": a.size,
+            "ArchiveTreeEtag": a.tree_etag,
+            "CreationDate": rfc1123(Some(a.created)),
+        }),
+    ))
+}
