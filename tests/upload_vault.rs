@@ -297,3 +297,62 @@ fn job_methods() {
     want.sort();
     assert_eq!(ids, want);
 }
+
+const RSS_CHILD_ENV: &str = "OAS_TEST_RSS_CHILD";
+
+/// Peak resident memory of this process in bytes (`VmHWM`).
+fn peak_rss() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
+    let kib: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+    kib * 1024
+}
+
+#[test]
+fn peak_memory_does_not_follow_the_part_size() {
+    if let Ok(spec) = std::env::var(RSS_CHILD_ENV) {
+        // Child: default options (64 MiB threshold and parts, 8 workers).
+        let (base, rest) = spec.split_once('|').unwrap();
+        let (vault_id, path) = rest.split_once('|').unwrap();
+        let o = oas::ClientOptions::new(
+            base,
+            oas_emulator::DEFAULT_ACCESS_ID,
+            oas_emulator::DEFAULT_ACCESS_KEY,
+        );
+        let c = oas::Client::new(o).unwrap();
+        let v = Vault::get_by_id(&c, vault_id).unwrap();
+        let id = v.upload_archive(path, None).unwrap();
+        println!("ARCHIVE={id} PEAK={}", peak_rss());
+        std::process::exit(0);
+    }
+    let emu = emulator();
+    let c = client(&emu);
+    let v = Vault::create(&c, "memory").unwrap();
+    // Sparse: three parts of the SDK's 64 MiB size without writing 160 MiB.
+    let f = tempfile::NamedTempFile::new().unwrap();
+    f.as_file().set_len(160 * MIB).unwrap();
+    std::os::unix::fs::FileExt::write_all_at(f.as_file(), b"not only zeros", 100 * MIB).unwrap();
+    let parts = count(&emu, "UploadPart");
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "peak_memory_does_not_follow_the_part_size",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(
+            RSS_CHILD_ENV,
+            format!("{}|{}|{}", emu.base_url(), v.id(), f.path().display()),
+        )
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "child failed: {stdout}");
+    let line = stdout.split("ARCHIVE=").nth(1).expect("child report");
+    let (id, peak) = line.trim().split_once(" PEAK=").unwrap();
+    let peak: u64 = peak.split_whitespace().next().unwrap().parse().unwrap();
+    assert_eq!(count(&emu, "UploadPart") - parts, 3, "64 MiB parts");
+    assert_archive(&v, id, f.path());
+    assert!(peak < 64 * MIB, "peak RSS {} MiB", peak / MIB);
+    eprintln!("peak RSS of a 160 MiB upload: {} MiB", peak / MIB);
+}
