@@ -9,11 +9,13 @@
 //! Large updates use two cores: the content MD5 streams on one while the
 //! leaves are hashed in parallel on the other(s).
 
-use md5::{Digest, Md5};
+use crate::md5core::Md5;
 use rayon::prelude::*;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
+use std::os::unix::fs::FileExt;
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Size of a tree-etag leaf: 1 MiB.
 pub const LEAF_SIZE: u64 = 1 << 20;
@@ -22,10 +24,12 @@ const LEAF: usize = LEAF_SIZE as usize;
 /// Updates at least this large are split across threads.
 const PARALLEL_MIN: usize = 2 * LEAF;
 
-/// Size of the read buffer used when hashing files. Upload workers each hash
-/// their own part at the same time, so this bounds memory per worker: 4 MiB
-/// still gives the parallel leaf hashing whole leaves to share out.
-const READ_BUF: usize = 4 * LEAF;
+/// Read buffer for streams ([`digest_reader`]).
+const READ_BUF: usize = 16 * LEAF;
+
+/// Read buffer of the content MD5 stream over a file: small enough to stay in
+/// the CPU cache between the copy from the page cache and the hashing.
+const CONTENT_BUF: usize = 32 * 1024;
 
 /// Both digests of one payload.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -350,43 +354,121 @@ pub fn digest_file_range(
 
 /// Hashes exactly `size` bytes at `offset` read with positional reads; a short
 /// file is an `UnexpectedEof` error.
+///
+/// Layout for large ranges (why: MD5 is sequential, so the content etag bounds
+/// the time): the calling thread streams the content MD5 through a small,
+/// cache-resident buffer, exactly like `md5sum`, while the other cores each
+/// read and hash whole 1 MiB leaves, taking the next leaf index from a shared
+/// counter. Every thread reads its own data, so there is no hand-over, no
+/// per-chunk barrier and no large buffer; the threads never exceed the number
+/// of cores, so the content stream keeps a core to itself.
 pub fn digest_reader_at(
     file: &File,
     offset: u64,
     size: u64,
     want: Want,
 ) -> Result<Digests, FileDigestError> {
-    use std::os::unix::fs::FileExt;
-    let mut hasher = Hasher::new();
-    let mut etag = Md5::new();
-    let mut leaves: Vec<Hex> = Vec::new();
-    let mut buf = vec![0u8; READ_BUF.min(size.max(1) as usize)];
-    let mut done = 0u64;
-    while done < size {
-        let n = ((size - done) as usize).min(buf.len());
-        file.read_exact_at(&mut buf[..n], offset + done)?;
-        let chunk = &buf[..n];
-        match want {
-            Want::Both => hasher.update(chunk),
-            Want::Etag => etag.update(chunk),
-            // READ_BUF is a multiple of LEAF, so each chunk starts on a leaf.
-            Want::Tree => leaves.par_extend(chunk.par_chunks(LEAF).map(md5_hex)),
-        }
-        done += n as u64;
-    }
-    Ok(match want {
-        Want::Both => hasher.finish(),
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let digests = match want {
         Want::Etag => Digests {
-            etag: hex_string(&upper_hex(&etag.finalize())),
+            etag: content_at(file, offset, size)?,
             tree_etag: String::new(),
         },
         Want::Tree => Digests {
             etag: String::new(),
-            tree_etag: combine_nodes(leaves)
-                .map(|h| hex_string(&h))
-                .unwrap_or_default(),
+            tree_etag: tree_at(file, offset, size, cores)?,
         },
-    })
+        Want::Both if cores < 2 || size < PARALLEL_MIN as u64 => {
+            both_sequential_at(file, offset, size)?
+        }
+        Want::Both => std::thread::scope(|s| -> std::io::Result<Digests> {
+            let tree = s.spawn(|| tree_at(file, offset, size, cores - 1));
+            let etag = content_at(file, offset, size);
+            let tree = tree.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+            Ok(Digests {
+                etag: etag?,
+                tree_etag: tree?,
+            })
+        })?,
+    };
+    Ok(digests)
+}
+
+/// Content etag of a file range, read sequentially through `CONTENT_BUF`.
+fn content_at(file: &File, offset: u64, size: u64) -> std::io::Result<String> {
+    let mut md5 = Md5::new();
+    let mut buf = vec![0u8; CONTENT_BUF.min(size.max(1) as usize)];
+    let mut done = 0u64;
+    while done < size {
+        let n = ((size - done) as usize).min(buf.len());
+        file.read_exact_at(&mut buf[..n], offset + done)?;
+        md5.update(&buf[..n]);
+        done += n as u64;
+    }
+    Ok(hex_string(&upper_hex(&md5.finalize())))
+}
+
+/// Both digests of a (small) range in one sequential pass.
+fn both_sequential_at(file: &File, offset: u64, size: u64) -> std::io::Result<Digests> {
+    let mut hasher = Hasher::new();
+    let mut buf = vec![0u8; CONTENT_BUF.min(size.max(1) as usize)];
+    let mut done = 0u64;
+    while done < size {
+        let n = ((size - done) as usize).min(buf.len());
+        file.read_exact_at(&mut buf[..n], offset + done)?;
+        hasher.update(&buf[..n]);
+        done += n as u64;
+    }
+    Ok(hasher.finish())
+}
+
+/// Tree etag of a file range: `threads` threads (the caller plus helpers)
+/// each read and hash whole leaves, claiming leaf indices from a counter.
+fn tree_at(file: &File, offset: u64, size: u64, threads: usize) -> std::io::Result<String> {
+    let count = size.div_ceil(LEAF_SIZE) as usize;
+    let next = AtomicUsize::new(0);
+    let work = || -> std::io::Result<Vec<(usize, Hex)>> {
+        // Each leaf is streamed through the small buffer too (cache-resident).
+        let mut buf = vec![0u8; CONTENT_BUF.min(size.max(1) as usize)];
+        let mut out = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            if i >= count {
+                return Ok(out);
+            }
+            let start = i as u64 * LEAF_SIZE;
+            let end = (start + LEAF_SIZE).min(size);
+            let mut md5 = Md5::new();
+            let mut pos = start;
+            while pos < end {
+                let n = ((end - pos) as usize).min(buf.len());
+                file.read_exact_at(&mut buf[..n], offset + pos)?;
+                md5.update(&buf[..n]);
+                pos += n as u64;
+            }
+            out.push((i, upper_hex(&md5.finalize())));
+        }
+    };
+    let helpers = threads.min(count).saturating_sub(1);
+    let parts = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..helpers).map(|_| s.spawn(work)).collect();
+        let mut parts = vec![work()];
+        parts.extend(
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))),
+        );
+        parts
+    });
+    let mut leaves = vec![[0u8; 32]; count];
+    for part in parts {
+        for (i, hex) in part? {
+            leaves[i] = hex;
+        }
+    }
+    Ok(combine_nodes(leaves)
+        .map(|h| hex_string(&h))
+        .unwrap_or_default())
 }
 
 /// Both digests of a file range by path (`size` `None` = to the end).

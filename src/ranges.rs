@@ -119,16 +119,26 @@ pub fn calc_num_part(part_size: u64, total: u64) -> Result<u64, RangeError> {
 /// The consecutive inclusive ranges of `part_size` bytes covering `total` bytes
 /// (the last one may be shorter). Empty for `total == 0`.
 pub fn calc_ranges(part_size: u64, total: u64) -> Result<Vec<ByteRange>, RangeError> {
+    Ok(iter_ranges(part_size, total)?.collect())
+}
+
+/// Like [`calc_ranges`] but lazy, so that a caller can learn the count
+/// (`len()`) before anything is allocated (a part size of 1 byte over a huge
+/// total would otherwise exhaust memory).
+pub fn iter_ranges(
+    part_size: u64,
+    total: u64,
+) -> Result<impl ExactSizeIterator<Item = ByteRange>, RangeError> {
     let n = calc_num_part(part_size, total)?;
-    Ok((0..n)
-        .map(|i| {
-            let start = i * part_size;
-            ByteRange {
-                start,
-                end: (start + part_size).min(total) - 1,
-            }
-        })
-        .collect())
+    // `n` parts of `part_size` cover `total`, so `i * part_size < total` for
+    // every `i < n` and nothing overflows. usize is 64 bits on supported targets.
+    Ok((0..n as usize).map(move |i| {
+        let start = i as u64 * part_size;
+        ByteRange {
+            start,
+            end: start.saturating_add(part_size).min(total) - 1,
+        }
+    }))
 }
 
 /// Part size for a multipart upload of `total` bytes, with the SDK's rules

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# The one test command: formatting, lints, Rust tests, header drift, the C
+# suite under ctest (native and valgrind), the Python ctypes test and the
+# exported-symbols check. Installs missing tools itself. Fails fast.
+#
+#   ./scripts/test.sh            (OAS_CARGO_PROFILE=dev for a faster C build)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+PROFILE="${OAS_CARGO_PROFILE:-release}"
+BUILD_DIR="${OAS_BUILD_DIR:-build}"
+[[ "$PROFILE" == dev ]] && PROFILE_DIR=debug || PROFILE_DIR="$PROFILE"
+
+banner "tools"
+ensure_rust
+ensure_tools cmake=cmake valgrind=valgrind gcc=gcc g++=g++ make=make python3=python3 nm=binutils readelf=binutils
+ensure_rust_components rustfmt clippy
+
+# Keep a copy of the checked-in header: every cargo build below regenerates it.
+header_before="$(mktemp)"
+trap 'rm -f "$header_before"' EXIT
+cp include/oas.h "$header_before" 2>/dev/null || : >"$header_before"
+
+banner "cargo fmt --all --check"
+cargo fmt --all --check || die "formatting (run: cargo fmt --all)"
+
+banner "cargo clippy --workspace --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings || die "clippy"
+
+banner "cargo test --workspace"
+cargo test --workspace || die "cargo test"
+
+banner "header drift (include/oas.h must match a fresh cbindgen run)"
+cargo build --lib --profile "$PROFILE" || die "cargo build --profile $PROFILE"
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1 && git ls-files --error-unmatch include/oas.h >/dev/null 2>&1; then
+  git diff --exit-code -- include/oas.h || die "include/oas.h changed when regenerated: commit the new header"
+fi
+cmp -s "$header_before" include/oas.h || die "include/oas.h differs from the generated header"
+echo "include/oas.h is up to date"
+
+banner "cmake configure + build ($PROFILE)"
+cmake -S . -B "$BUILD_DIR" -DOAS_CARGO_PROFILE="$PROFILE" -DOAS_VALGRIND=ON >/dev/null || die "cmake configure"
+cmake --build "$BUILD_DIR" -j "$(nproc)" || die "cmake build"
+
+banner "ctest (C tests, examples, header compile tests, valgrind variants)"
+ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$(nproc)" || die "ctest"
+
+banner "Python ctypes test"
+python3 tests/python/test_ctypes.py "$BUILD_DIR/lib/liboas.so" || die "python ctypes test"
+
+banner "exported symbols"
+scripts/check-symbols.sh "target/$PROFILE_DIR/liboas.so" || die "symbol check"
+
+banner "all checks passed"
