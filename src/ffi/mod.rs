@@ -52,11 +52,14 @@
 #![allow(non_camel_case_types)] // C names: oas_etag, oas_result, ...
 #![allow(clippy::missing_safety_doc)] // the safety contract is in each C doc comment
 
+pub mod client;
 pub mod error;
 pub mod etag;
 pub mod log;
 pub mod result;
 pub mod strings;
+pub mod uploader;
+pub mod vault;
 pub mod version;
 
 use self::result::*;
