@@ -63,8 +63,8 @@
 #define OAS_LOG_TRACE 5
 
 /**
- * A client: endpoint, credentials and one shared connection pool.
- * Thread-safe: one `const oas_client *` may be used by many threads at once.
+ * A thread-safe client: credentials, options and one shared connection pool.
+ * Share one `const oas_client *` between threads; free with `oas_client_free`.
  */
 typedef struct oas_client oas_client;
 
@@ -106,6 +106,114 @@ typedef struct oas_inventory_archive oas_inventory_archive;
 typedef struct oas_job oas_job;
 
 /**
+ * One multipart upload. `oas_uploader_start`/`oas_uploader_resume` run on one
+ * thread at a time; while they run, any thread may call the getters
+ * (`oas_uploader_size_completed` is live) and `oas_uploader_stop`. Free with
+ * `oas_uploader_free` (except uploaders borrowed from a list).
+ */
+typedef struct oas_uploader oas_uploader;
+
+/**
+ * A list of uploaders from `oas_vault_list_all_multipart_uploads`. Free with
+ * `oas_uploader_list_free`.
+ */
+typedef struct oas_uploader_list oas_uploader_list;
+
+/**
+ * A vault: its client and its description as last read. Getters may be
+ * called from any thread; `oas_vault_refresh` needs exclusive use. Free with
+ * `oas_vault_free` (except vaults borrowed from a list).
+ */
+typedef struct oas_vault oas_vault;
+
+/**
+ * A list of vaults from `oas_vault_list_all`. Free with `oas_vault_list_free`.
+ */
+typedef struct oas_vault_list oas_vault_list;
+
+/**
+ * Client configuration. Fill it with `oas_client_options_init` (which sets
+ * `size` and every default), then change what you need. Strings are borrowed
+ * for the duration of `oas_client_new` only.
+ */
+typedef struct {
+  /**
+   * `sizeof(oas_client_options)`, set by `oas_client_options_init`; lets
+   * later versions grow the struct without breaking older callers.
+   */
+  uint64_t size;
+  /**
+   * Service URL `http://host[:port]` or `https://host[:port]` (required).
+   */
+  const char *endpoint;
+  /**
+   * Access key id (required).
+   */
+  const char *access_id;
+  /**
+   * Access key secret (required; never logged).
+   */
+  const char *access_key;
+  /**
+   * Connect timeout in milliseconds (default 10 000).
+   */
+  uint64_t connect_timeout_ms;
+  /**
+   * Longest wait for an answer or the next response bytes, in ms (default 100 000).
+   */
+  uint64_t read_timeout_ms;
+  /**
+   * Attempts per request including the first (default 5; at least 1).
+   */
+  uint32_t retry_max_attempts;
+  /**
+   * First retry delay in ms, doubled per retry, with jitter (default 200).
+   */
+  uint64_t retry_base_delay_ms;
+  /**
+   * Upper bound of one retry delay in ms (default 20 000).
+   */
+  uint64_t retry_max_delay_ms;
+  /**
+   * Parallel workers per transfer (default 8; 1 to 256).
+   */
+  uint32_t workers;
+  /**
+   * Files up to this many bytes are uploaded in one request (default 64 MiB).
+   */
+  uint64_t upload_threshold;
+  /**
+   * Multipart part size in bytes; 0 = the SDK rule (64 MiB, needs archives
+   * of at least 64 MiB). Otherwise a multiple of 1 MiB from 1 MiB to 4 GiB.
+   */
+  uint64_t part_size;
+  /**
+   * Download range size; 0 = the SDK plan (32 MiB).
+   */
+  uint64_t download_range_size;
+  /**
+   * Bandwidth limit per transfer in bytes per second; 0 = none.
+   */
+  uint64_t bandwidth_limit;
+  /**
+   * Proxy URL, or NULL for none.
+   */
+  const char *proxy;
+  /**
+   * Extra PEM CA bundle file to trust, or NULL.
+   */
+  const char *ca_file;
+  /**
+   * Non-zero (default) verifies the server's TLS certificate.
+   */
+  int verify_tls;
+  /**
+   * `User-Agent`, or NULL for the default `liboas/<version>`.
+   */
+  const char *user_agent;
+} oas_client_options;
+
+/**
  * Return code of every fallible call. `OAS_RESULT_OK` (0) is success; any
  * other value is a failure described by `oas_last_error()`. Codes are grouped
  * in blocks of 100 (1xx argument, 2xx I/O, 3xx network, 4xx server,
@@ -140,13 +248,13 @@ typedef struct {
 } oas_byte_range;
 
 /**
- * A progress callback: `userdata` as registered, bytes done and total bytes.
- * Called on the thread running the download or on one of its workers, never
- * twice at once. Return 0 to continue; any other value stops the download
- * with `OAS_RESULT_CANCELLED` (`oas_job_download_to_file` then resumes from
- * its journal on the next call).
+ * A progress callback: `userdata` as given, bytes done, bytes in total (0
+ * when unknown). Called from a worker thread of the transfer, never two
+ * calls at once, at least every 1 MiB or 250 ms. A non-zero return stops the
+ * transfer, which then fails with `OAS_RESULT_CANCELLED` (a multipart upload
+ * stays resumable).
  */
-typedef int (*oas_progress_callback)(void *userdata, uint64_t done, uint64_t total);
+typedef int (*oas_progress_fn)(void *userdata, uint64_t done, uint64_t total);
 
 /**
  * A log callback: `userdata` as given to `oas_set_log_callback`, the message
@@ -303,19 +411,26 @@ extern "C" {
 #endif // __cplusplus
 
 /**
- * Creates a client for `endpoint` (`http://host[:port]` or `https://…`)
- * with the given access key id and secret and default options. On success
- * writes the handle to `*client_out`; free it with `oas_client_free`.
- *
- * Returns `OAS_RESULT_OK`; `OAS_RESULT_NULL_ARGUMENT` or
- * `OAS_RESULT_INVALID_UTF8` for a bad argument; `OAS_RESULT_INVALID_ARGUMENT`
- * for an endpoint that is not an http(s) URL or empty credentials.
+ * Fills `opts` with the defaults (no endpoint or credentials) and sets its
+ * `size`. NULL is ignored. Any thread.
  */
-oas_result oas_client_new(const char *endpoint, const char *access_id, const char *access_key, const oas_client **client_out);
+void oas_client_options_init(oas_client_options *opts);
 
 /**
- * Releases a client; NULL is a no-op. Handles made from it (jobs) keep
- * their own reference and stay usable.
+ * Creates a client. `opts` must come from `oas_client_options_init`
+ * (its `size` is checked). On success `*client_out` receives a handle to
+ * free with `oas_client_free`. Does not connect. Any thread.
+ *
+ * Returns `OAS_RESULT_OK`, `OAS_RESULT_NULL_ARGUMENT` (NULL `opts`,
+ * `client_out`, endpoint or credentials), `OAS_RESULT_INVALID_UTF8`,
+ * `OAS_RESULT_INVALID_ARGUMENT` (bad endpoint, workers, attempts, proxy, CA
+ * file content) or `OAS_RESULT_IO` (unreadable CA file).
+ */
+oas_result oas_client_new(const oas_client_options *opts, const oas_client **client_out);
+
+/**
+ * Releases a client handle. Handles made from it (vaults, uploaders) keep
+ * their own reference and stay usable. NULL is a no-op. Any thread.
  */
 void oas_client_free(const oas_client *client);
 
@@ -719,7 +834,7 @@ oas_result oas_job_set_download_options(oas_job *job, uint64_t range_size, uint3
  *
  * Returns `OAS_RESULT_OK`; `OAS_RESULT_NULL_ARGUMENT` for a NULL `job`.
  */
-oas_result oas_job_set_progress_callback(oas_job *job, oas_progress_callback callback, void *userdata);
+oas_result oas_job_set_progress_callback(oas_job *job, oas_progress_fn callback, void *userdata);
 
 /**
  * Downloads `start..=end` of the job output (inclusive, relative to the
@@ -784,6 +899,241 @@ const char *oas_result_str(oas_result result);
  * library only lends (accessors, `oas_version`, `oas_result_str`). Any thread.
  */
 void oas_string_free(char *s);
+
+/**
+ * Number of uploaders in the list (0 for NULL).
+ */
+size_t oas_uploader_list_len(const oas_uploader_list *list);
+
+/**
+ * The uploader at `index`, borrowed from the list (valid until
+ * `oas_uploader_list_free`; never free it); NULL when out of range.
+ */
+const oas_uploader *oas_uploader_list_get(const oas_uploader_list *list, size_t index);
+
+/**
+ * Frees an uploader list and the uploaders borrowed from it. NULL is a no-op.
+ */
+void oas_uploader_list_free(oas_uploader_list *list);
+
+/**
+ * Frees an uploader (not one borrowed from a list); the upload itself stays
+ * on the server. NULL is a no-op.
+ */
+void oas_uploader_free(oas_uploader *uploader);
+
+/**
+ * `MultipartUploadId`, borrowed from the handle; NULL for a NULL handle.
+ */
+const char *oas_uploader_id(const oas_uploader *uploader);
+
+/**
+ * `ArchiveDescription`, borrowed from the handle; NULL for a NULL handle.
+ */
+const char *oas_uploader_description(const oas_uploader *uploader);
+
+/**
+ * `CreationDate` (RFC 1123), borrowed from the handle; NULL for a NULL handle.
+ */
+const char *oas_uploader_creation_date(const oas_uploader *uploader);
+
+/**
+ * `PartSizeInBytes`; 0 for a NULL handle.
+ */
+uint64_t oas_uploader_part_size(const oas_uploader *uploader);
+
+/**
+ * Archive size in bytes once a file is known (initiated from a file, or
+ * after `oas_uploader_resume`), else 0.
+ */
+uint64_t oas_uploader_size_total(const oas_uploader *uploader);
+
+/**
+ * Bytes uploaded so far (the SDK's `size_completed`), live while
+ * `oas_uploader_start`/`oas_uploader_resume` runs; any thread.
+ */
+uint64_t oas_uploader_size_completed(const oas_uploader *uploader);
+
+/**
+ * Uploads every part of the file given to `oas_vault_initiate_uploader` and
+ * completes; `*archive_id_out` receives the archive id (free with
+ * `oas_string_free`). `progress` may be NULL. Codes: `OAS_RESULT_CANCELLED`
+ * (callback or `oas_uploader_stop`; resumable), `OAS_RESULT_UPLOAD_FAILED`,
+ * `OAS_RESULT_INVALID_STATE` (a recovered uploader: use
+ * `oas_uploader_resume`; or the file changed size), `OAS_RESULT_IO`,
+ * `OAS_RESULT_TRANSPORT`, `OAS_RESULT_SERVER`.
+ */
+oas_result oas_uploader_start(const oas_uploader *uploader, oas_progress_fn progress, void *userdata, char **archive_id_out);
+
+/**
+ * Continues the upload from the file at `path`: the parts the server holds
+ * are checked against the file (content and tree etag; a difference is
+ * `OAS_RESULT_HASH_MISMATCH` naming the range), the rest are sent, and the
+ * upload is completed. Output and other codes as for `oas_uploader_start`.
+ */
+oas_result oas_uploader_resume(const oas_uploader *uploader, const char *path, oas_progress_fn progress, void *userdata, char **archive_id_out);
+
+/**
+ * Asks a running `oas_uploader_start`/`oas_uploader_resume` to stop (it then
+ * returns `OAS_RESULT_CANCELLED` within about a second; the upload stays
+ * resumable). Any thread; NULL is a no-op.
+ */
+void oas_uploader_stop(const oas_uploader *uploader);
+
+/**
+ * Aborts the upload on the server (the SDK's `cancel`), stopping a running
+ * transfer first. The upload id is unusable afterwards.
+ */
+oas_result oas_uploader_cancel(const oas_uploader *uploader);
+
+/**
+ * Creates the vault `name` (or finds it when it already exists) and
+ * describes it; `*vault_out` receives a handle to free with
+ * `oas_vault_free`. A name outside the service's rules (3-63 of `a-z 0-9 _ -`,
+ * starting and ending with a letter or digit) is `OAS_RESULT_INVALID_ARGUMENT`
+ * before any request. Other codes: `OAS_RESULT_NULL_ARGUMENT`,
+ * `OAS_RESULT_INVALID_UTF8`, `OAS_RESULT_TRANSPORT`, `OAS_RESULT_SERVER`.
+ */
+oas_result oas_vault_create(const oas_client *client, const char *name, oas_vault **vault_out);
+
+/**
+ * The vault with id `vault_id` into `*vault_out` (free with `oas_vault_free`).
+ * Codes as for `oas_vault_create`; an unknown id is `OAS_RESULT_SERVER` (404).
+ */
+oas_result oas_vault_get_by_id(const oas_client *client, const char *vault_id, oas_vault **vault_out);
+
+/**
+ * The vault named `name` (found by listing all vaults) into `*vault_out`.
+ * No such vault is `OAS_RESULT_INVALID_ARGUMENT` with the message
+ * `Vault not exists: <name>`.
+ */
+oas_result oas_vault_get_by_name(const oas_client *client, const char *name, oas_vault **vault_out);
+
+/**
+ * Deletes the (empty) vault with id `vault_id`.
+ */
+oas_result oas_vault_delete_by_id(const oas_client *client, const char *vault_id);
+
+/**
+ * Deletes the (empty) vault named `name`.
+ */
+oas_result oas_vault_delete_by_name(const oas_client *client, const char *name);
+
+/**
+ * Deletes this (empty) vault on the server; the handle must still be freed.
+ */
+oas_result oas_vault_delete(const oas_vault *vault);
+
+/**
+ * Every vault of the account into `*list_out` (free with `oas_vault_list_free`).
+ */
+oas_result oas_vault_list_all(const oas_client *client, oas_vault_list **list_out);
+
+/**
+ * Number of vaults in the list (0 for NULL).
+ */
+size_t oas_vault_list_len(const oas_vault_list *list);
+
+/**
+ * The vault at `index`, borrowed from the list (valid until
+ * `oas_vault_list_free`; never free it); NULL when out of range or NULL list.
+ */
+const oas_vault *oas_vault_list_get(const oas_vault_list *list, size_t index);
+
+/**
+ * Frees a vault list and the vaults borrowed from it. NULL is a no-op.
+ */
+void oas_vault_list_free(oas_vault_list *list);
+
+/**
+ * Frees a vault handle (not one borrowed from a list). NULL is a no-op.
+ */
+void oas_vault_free(oas_vault *vault);
+
+/**
+ * Reads the vault's description again. Strings borrowed from the handle
+ * before this call are invalid afterwards.
+ */
+oas_result oas_vault_refresh(oas_vault *vault);
+
+/**
+ * `VaultId`, borrowed from the handle; NULL for a NULL handle.
+ */
+const char *oas_vault_id(const oas_vault *vault);
+
+/**
+ * `VaultName`, borrowed from the handle; NULL for a NULL handle.
+ */
+const char *oas_vault_name(const oas_vault *vault);
+
+/**
+ * `CreationDate` (RFC 1123), borrowed from the handle; NULL for a NULL handle.
+ */
+const char *oas_vault_creation_date(const oas_vault *vault);
+
+/**
+ * `LastInventoryDate` (RFC 1123, empty before the first inventory), borrowed
+ * from the handle; NULL for a NULL handle.
+ */
+const char *oas_vault_last_inventory_date(const oas_vault *vault);
+
+/**
+ * `NumberOfArchives` as of the last inventory; -1 for a NULL handle.
+ */
+int64_t oas_vault_number_of_archives(const oas_vault *vault);
+
+/**
+ * `SizeInBytes` as of the last inventory; -1 for a NULL handle.
+ */
+int64_t oas_vault_size(const oas_vault *vault);
+
+/**
+ * Uploads the file at `path` (one request up to the client's
+ * `upload_threshold`, parallel multipart above) with an optional
+ * `description` (NULL for none) and progress callback (NULL for none; see
+ * `oas_progress_fn`). On success `*archive_id_out` receives the archive id,
+ * to free with `oas_string_free`. Codes: `OAS_RESULT_INVALID_ARGUMENT`
+ * (empty file, bad part size), `OAS_RESULT_IO` (missing file),
+ * `OAS_RESULT_CANCELLED` (callback stop; a multipart upload stays resumable,
+ * its id is in the error message), `OAS_RESULT_UPLOAD_FAILED` (a part failed
+ * after retries), `OAS_RESULT_TRANSPORT`, `OAS_RESULT_SERVER`.
+ */
+oas_result oas_vault_upload_archive(const oas_vault *vault, const char *path, const char *description, oas_progress_fn progress, void *userdata, char **archive_id_out);
+
+/**
+ * Uploads everything readable from the file descriptor `fd` (a pipe or any
+ * stream; it is read to its end and not closed) as one archive, always as a
+ * multipart upload. Memory grows to at most one part per worker
+ * (`workers × part_size`, 64 MiB parts when `part_size` is 0). Arguments,
+ * output and codes as for `oas_vault_upload_archive`; a negative `fd` is
+ * `OAS_RESULT_INVALID_ARGUMENT`.
+ */
+oas_result oas_vault_upload_fd(const oas_vault *vault, int fd, const char *description, oas_progress_fn progress, void *userdata, char **archive_id_out);
+
+/**
+ * Starts a multipart upload for the file at `path`; `*uploader_out`
+ * receives an uploader to send it with `oas_uploader_start` (free with
+ * `oas_uploader_free`). Its part size is the client's `part_size`, or the SDK
+ * rule (needs at least 64 MiB).
+ */
+oas_result oas_vault_initiate_uploader(const oas_vault *vault, const char *path, const char *description, oas_uploader **uploader_out);
+
+/**
+ * The multipart upload `upload_id` of this vault, to continue with
+ * `oas_uploader_resume`; free with `oas_uploader_free`.
+ */
+oas_result oas_vault_recover_uploader(const oas_vault *vault, const char *upload_id, oas_uploader **uploader_out);
+
+/**
+ * Every multipart upload in progress in this vault into `*list_out` (free
+ * with `oas_uploader_list_free`).
+ */
+oas_result oas_vault_list_all_multipart_uploads(const oas_vault *vault, oas_uploader_list **list_out);
+
+/**
+ * Deletes the archive `archive_id` of this vault.
+ */
+oas_result oas_vault_delete_archive(const oas_vault *vault, const char *archive_id);
 
 /**
  * The library version as text, e.g. "0.1.0". Static: never NULL, never freed.

@@ -15,10 +15,18 @@ mod md5core;
 pub mod model;
 pub mod ranges;
 pub mod transfer;
+pub mod upload;
+mod upload_stream;
+pub mod uploader;
 pub mod vault;
+mod vault_jobs;
 
 pub use client::{CancelToken, Client, ClientOptions, RetryPolicy};
 pub use download::{DownloadOptions, Target};
 pub use error::{Error, Result, ServerError};
 pub use inventory::{Inventory, InventoryArchive};
 pub use job::{Job, WaitOptions};
+pub use transfer::ProgressFn;
+pub use upload::UploadOptions;
+pub use uploader::Uploader;
+pub use vault::Vault;

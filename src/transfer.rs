@@ -78,7 +78,7 @@ impl std::fmt::Debug for Transfer {
 }
 
 impl Transfer {
-    /// A transfer of `total` bytes with an optional progress callback, a
+    /// A transfer of `total` bytes (0 = unknown) with an optional progress callback, a
     /// bandwidth limit in bytes/s (0 = none) and a cancel token.
     pub fn new(
         total: u64,
@@ -137,14 +137,33 @@ impl Transfer {
     /// Records `n` bytes moved: waits as the bandwidth limit requires, reports
     /// progress when due, and fails with `Interrupted` once cancelled.
     pub fn advance(&self, n: u64) -> io::Result<()> {
+        self.pace(n)?;
+        self.credit(n)
+    }
+
+    /// Waits as the bandwidth limit requires for `n` bytes about to move,
+    /// without counting them as done (bytes re-sent by a retry are paced but
+    /// were already counted). Fails with `Interrupted` once cancelled.
+    pub fn pace(&self, n: u64) -> io::Result<()> {
         if let Some(l) = &self.limiter {
             let wait = l.reserve(n);
             if !wait.is_zero() && !self.cancel.sleep(wait) {
                 return Err(cancelled());
             }
         }
-        self.done.fetch_add(n, Ordering::SeqCst);
-        self.maybe_report(false);
+        if self.cancel.is_cancelled() {
+            return Err(cancelled());
+        }
+        Ok(())
+    }
+
+    /// Counts `n` bytes as done and reports progress when due. Fails with
+    /// `Interrupted` once cancelled (also by the progress callback).
+    pub fn credit(&self, n: u64) -> io::Result<()> {
+        if n > 0 {
+            self.done.fetch_add(n, Ordering::SeqCst);
+            self.maybe_report(false);
+        }
         if self.cancel.is_cancelled() {
             return Err(cancelled());
         }
@@ -166,7 +185,13 @@ impl Transfer {
         }
         r.at = Instant::now();
         r.bytes = done;
-        if !cb(done.min(self.total), self.total) {
+        // A total of 0 means "unknown" (streams): report the bytes as they are.
+        let shown = if self.total == 0 {
+            done
+        } else {
+            done.min(self.total)
+        };
+        if !cb(shown, self.total) {
             self.cancel.cancel();
         }
     }

@@ -5,7 +5,9 @@
 mod download_common;
 
 use download_common::*;
-use oas::ffi::client::{oas_client, oas_client_free, oas_client_new};
+use oas::ffi::client::{
+    oas_client, oas_client_free, oas_client_new, oas_client_options, oas_client_options_init,
+};
 use oas::ffi::inventory::*;
 use oas::ffi::job::*;
 use oas::ffi::result::*;
@@ -41,10 +43,13 @@ fn c_api_waits_downloads_resumes_and_lists() {
         let base = cs(&env.emu.base_url());
         let id = cs(oas_emulator::DEFAULT_ACCESS_ID);
         let key = cs(oas_emulator::DEFAULT_ACCESS_KEY);
-        assert_eq!(
-            oas_client_new(base.as_ptr(), id.as_ptr(), key.as_ptr(), &mut client),
-            OAS_RESULT_OK
-        );
+        let mut opts = std::mem::MaybeUninit::<oas_client_options>::uninit();
+        oas_client_options_init(opts.as_mut_ptr());
+        let mut opts = opts.assume_init();
+        opts.endpoint = base.as_ptr();
+        opts.access_id = id.as_ptr();
+        opts.access_key = key.as_ptr();
+        assert_eq!(oas_client_new(&opts, &mut client), OAS_RESULT_OK);
         let vault = cs(&env.vault);
         let arch = cs(&archive);
         let mut job: *mut oas_job = std::ptr::null_mut();

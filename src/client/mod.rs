@@ -5,6 +5,7 @@
 //! [`Client`], defined in [`crate::api`].
 
 pub mod sign;
+mod stream;
 
 use crate::error::{Error, Result, ServerError};
 use crate::oas_warn;
@@ -132,21 +133,38 @@ impl ClientOptions {
 pub type ReadHook = Arc<dyn Fn(u64) -> std::io::Result<()> + Send + Sync>;
 
 /// A cancellation flag shared between a transfer and whoever may stop it.
+/// A token made with [`CancelToken::linked`] also counts as cancelled once any
+/// of the tokens it was linked to is, so a transfer can be stopped internally
+/// (a failed part) without touching the caller's token.
 #[derive(Debug, Clone, Default)]
-pub struct CancelToken(Arc<AtomicBool>);
+pub struct CancelToken(Arc<TokenInner>);
+
+#[derive(Debug, Default)]
+struct TokenInner {
+    flag: AtomicBool,
+    parents: Vec<CancelToken>,
+}
 
 impl CancelToken {
     /// A token that is not cancelled.
     pub fn new() -> Self {
         Self::default()
     }
+    /// A new token that is cancelled when it is cancelled itself or when any of
+    /// `parents` is. Cancelling it does not cancel the parents.
+    pub fn linked<'a>(parents: impl IntoIterator<Item = &'a CancelToken>) -> Self {
+        CancelToken(Arc::new(TokenInner {
+            flag: AtomicBool::new(false),
+            parents: parents.into_iter().cloned().collect(),
+        }))
+    }
     /// Requests cancellation.
     pub fn cancel(&self) {
-        self.0.store(true, Ordering::SeqCst);
+        self.0.flag.store(true, Ordering::SeqCst);
     }
-    /// True once cancelled.
+    /// True once cancelled (itself or through a parent).
     pub fn is_cancelled(&self) -> bool {
-        self.0.load(Ordering::SeqCst)
+        self.0.flag.load(Ordering::SeqCst) || self.0.parents.iter().any(|p| p.is_cancelled())
     }
     /// Sleeps up to `d`, returning early (with `false`) when cancelled.
     pub fn sleep(&self, d: Duration) -> bool {
@@ -232,18 +250,20 @@ impl Payload {
         self.len() == 0
     }
 
+    /// True when the body is read piecewise as it is sent (a file range, or
+    /// any body with a hook) rather than handed over from memory at once.
+    fn is_streamed(&self) -> bool {
+        !matches!(
+            (&self.source, &self.hook),
+            (Source::Empty, _) | (Source::Bytes(_), None)
+        )
+    }
+
+    /// The body of an in-memory payload (streamed ones go through `stream.rs`).
     fn body(&self) -> Option<Body> {
-        let len = self.len();
-        match (&self.source, &self.hook) {
-            (Source::Empty, _) => None,
-            (Source::Bytes(b), None) => Some(Body::from(b.to_vec())),
-            _ => Some(Body::sized(
-                PayloadReader {
-                    payload: self.clone(),
-                    pos: 0,
-                },
-                len,
-            )),
+        match &self.source {
+            Source::Bytes(b) => Some(Body::from(b.to_vec())),
+            _ => None,
         }
     }
 }
@@ -340,6 +360,7 @@ impl Request {
 
 struct Inner {
     http: reqwest::blocking::Client,
+    streamer: stream::Streamer,
     base: String,
     options: ClientOptions,
 }
@@ -404,41 +425,55 @@ impl Client {
                 "retry.max_attempts must be at least 1".into(),
             ));
         }
-        let mut b = reqwest::blocking::Client::builder()
-            .connect_timeout(options.connect_timeout)
-            .timeout(options.read_timeout)
-            .user_agent(options.user_agent.clone())
-            .pool_max_idle_per_host(64)
-            .tcp_keepalive(Duration::from_secs(30))
-            .danger_accept_invalid_certs(!options.verify_tls);
-        b = match &options.proxy {
-            Some(p) => b.proxy(
-                reqwest::Proxy::all(p)
-                    .map_err(|e| Error::InvalidArgument(format!("proxy {p:?}: {e}")))?,
-            ),
-            None => b.no_proxy(),
-        };
+        // Both clients (blocking for plain requests, async for streamed
+        // bodies, see `stream.rs`) get the same settings.
+        let mut roots = Vec::new();
         if let Some(path) = &options.ca_file {
             let pem = std::fs::read(path)
                 .map_err(|e| Error::io(format!("reading CA file {}", path.display()), e))?;
-            let certs = reqwest::Certificate::from_pem_bundle(&pem)
+            roots = reqwest::Certificate::from_pem_bundle(&pem)
                 .map_err(|e| Error::InvalidArgument(format!("CA file {}: {e}", path.display())))?;
-            if certs.is_empty() {
+            if roots.is_empty() {
                 return Err(Error::InvalidArgument(format!(
                     "CA file {} holds no certificate",
                     path.display()
                 )));
             }
-            for c in certs {
-                b = b.add_root_certificate(c);
-            }
         }
-        let http = b
-            .build()
-            .map_err(|e| Error::InvalidArgument(format!("HTTP client: {e}")))?;
+        let proxy = match &options.proxy {
+            Some(p) => Some(
+                reqwest::Proxy::all(p)
+                    .map_err(|e| Error::InvalidArgument(format!("proxy {p:?}: {e}")))?,
+            ),
+            None => None,
+        };
+        macro_rules! configure {
+            ($builder:expr) => {{
+                let mut b = $builder
+                    .connect_timeout(options.connect_timeout)
+                    .timeout(options.read_timeout)
+                    .user_agent(options.user_agent.clone())
+                    .pool_max_idle_per_host(64)
+                    .tcp_keepalive(Duration::from_secs(30))
+                    .danger_accept_invalid_certs(!options.verify_tls);
+                b = match &proxy {
+                    Some(p) => b.proxy(p.clone()),
+                    None => b.no_proxy(),
+                };
+                for c in &roots {
+                    b = b.add_root_certificate(c.clone());
+                }
+                b.build()
+                    .map_err(|e| Error::InvalidArgument(format!("HTTP client: {e}")))?
+            }};
+        }
+        let http = configure!(reqwest::blocking::Client::builder());
+        let streamer = stream::Streamer::new(configure!(reqwest::Client::builder()))
+            .map_err(|e| Error::io("starting the HTTP runtime", e))?;
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
+                streamer,
                 base,
                 options,
             }),
@@ -529,25 +564,40 @@ impl Client {
                 sep = '&';
             }
         }
-        let mut rb = self
-            .inner
-            .http
-            .request(req.method.clone(), &url)
-            .header("Date", &date)
-            .header("Authorization", auth);
-        for (k, v) in &headers {
-            rb = rb.header(k.as_str(), v.as_str());
-        }
         let len = req.payload.len();
-        if len > 0 {
-            // The client-wide timeout bounds the wait for an answer; a body
-            // adds the time it may take to send at a slow but live rate.
+        // The client-wide timeout bounds the wait for an answer; a body adds
+        // the time it may take to send at a slow but live rate.
+        let timeout = (len > 0).then(|| {
             let floor_rate = match opts.bandwidth_limit {
                 0 => 256u64 << 10,
                 l => (l / 2).clamp(1, 256 << 10),
             };
-            rb = rb.timeout(opts.read_timeout + Duration::from_secs(len / floor_rate + 1));
+            opts.read_timeout + Duration::from_secs(len / floor_rate + 1)
+        });
+        macro_rules! prepare {
+            ($client:expr) => {{
+                let mut rb = $client
+                    .request(req.method.clone(), &url)
+                    .header("Date", &date)
+                    .header("Authorization", &auth);
+                for (k, v) in &headers {
+                    rb = rb.header(k.as_str(), v.as_str());
+                }
+                if let Some(t) = timeout {
+                    rb = rb.timeout(t);
+                }
+                rb
+            }};
         }
+        if req.payload.is_streamed() {
+            let rb = prepare!(self.inner.streamer.http());
+            return self
+                .inner
+                .streamer
+                .send(rb, &req.payload)
+                .map_err(|m| Error::Transport(format!("{} {}: {m}", req.op, req.context)));
+        }
+        let mut rb = prepare!(self.inner.http);
         match req.payload.body() {
             Some(body) => rb = rb.body(body),
             None if req.method == Method::PUT || req.method == Method::POST => {
@@ -701,6 +751,20 @@ mod tests {
         assert!(retryable(&se(400, "InvalidDigest"), true));
         assert!(retryable(&Error::Transport("reset".into()), false));
         assert!(!retryable(&Error::InvalidArgument("x".into()), true));
+    }
+
+    #[test]
+    fn linked_tokens() {
+        let user = CancelToken::new();
+        let other = CancelToken::new();
+        let run = CancelToken::linked([&user, &other]);
+        assert!(!run.is_cancelled());
+        run.cancel();
+        assert!(run.is_cancelled());
+        assert!(!user.is_cancelled(), "a child must not cancel its parents");
+        let run2 = CancelToken::linked([&user, &other]);
+        other.cancel();
+        assert!(run2.is_cancelled());
     }
 
     #[test]

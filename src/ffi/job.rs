@@ -5,7 +5,7 @@
 //! call that refreshes the job (`oas_job_update_status`, `oas_job_wait`, the
 //! downloads) or `oas_job_free`. Empty fields read as "".
 
-use super::client::oas_client;
+use super::client::{oas_client, oas_progress_fn, progress_fn};
 use super::result::*;
 use super::{
     cstring_lossy, ffi_call, ffi_guard, try_opt_str, try_out, try_str, ArcHandle, BoxHandle,
@@ -17,30 +17,8 @@ use crate::job::{Job, WaitOptions};
 use crate::ranges::ByteRange;
 use crate::Error;
 use std::ffi::{c_char, c_int, c_void, CString};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
-
-/// A progress callback: `userdata` as registered, bytes done and total bytes.
-/// Called on the thread running the download or on one of its workers, never
-/// twice at once. Return 0 to continue; any other value stops the download
-/// with `OAS_RESULT_CANCELLED` (`oas_job_download_to_file` then resumes from
-/// its journal on the next call).
-pub type oas_progress_callback =
-    Option<unsafe extern "C" fn(userdata: *mut c_void, done: u64, total: u64) -> c_int>;
-
-/// The caller's pointer; the C contract allows its use from worker threads.
-#[derive(Clone, Copy)]
-struct UserData(*mut c_void);
-// SAFETY: documented above: the callback and its userdata may be called from
-// the download's worker threads (one at a time).
-unsafe impl Send for UserData {}
-unsafe impl Sync for UserData {}
-
-impl UserData {
-    fn get(self) -> *mut c_void {
-        self.0
-    }
-}
 
 /// The strings handed out by the getters, rebuilt when the job is refreshed.
 #[derive(Default)]
@@ -180,7 +158,7 @@ pub unsafe extern "C" fn oas_job_describe(
         let vault_id = try_str(vault_id, "vault_id")?;
         let job_id = try_str(job_id, "job_id")?;
         let out = try_out(job_out, "job_out")?;
-        let job = Job::describe(&client.inner, vault_id, job_id)?;
+        let job = Job::describe(&client.client, vault_id, job_id)?;
         *out = oas_job::new(job).into_ptr();
         Ok(())
     })
@@ -221,7 +199,7 @@ pub unsafe extern "C" fn oas_job_retrieve_archive_reuse(
             None
         };
         let job =
-            Job::retrieve_archive_reuse(&client.inner, vault_id, archive_id, range, description)?;
+            Job::retrieve_archive_reuse(&client.client, vault_id, archive_id, range, description)?;
         *out = oas_job::new(job).into_ptr();
         Ok(())
     })
@@ -467,19 +445,12 @@ pub unsafe extern "C" fn oas_job_set_download_options(
 #[no_mangle]
 pub unsafe extern "C" fn oas_job_set_progress_callback(
     job: *mut oas_job,
-    callback: oas_progress_callback,
+    callback: oas_progress_fn,
     userdata: *mut c_void,
 ) -> oas_result {
     ffi_call(|| {
         let mut j = lock(job)?;
-        j.options.progress = callback.map(|cb| {
-            let ud = UserData(userdata);
-            let f: crate::transfer::ProgressFn = Arc::new(move |done, total| {
-                // SAFETY: the C contract of oas_progress_callback.
-                unsafe { cb(ud.get(), done, total) == 0 }
-            });
-            f
-        });
+        j.options.progress = progress_fn(callback, userdata);
         Ok(())
     })
 }

@@ -60,6 +60,8 @@ pub mod job;
 pub mod log;
 pub mod result;
 pub mod strings;
+pub mod uploader;
+pub mod vault;
 pub mod version;
 
 use self::result::*;

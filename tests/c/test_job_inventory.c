@@ -78,13 +78,21 @@ static void job_bad_input(void) {
   uint64_t s = 7, e = 9;
   const char bad_utf8[] = {'v', (char)0xff, 0};
 
-  CHECK_ERR(oas_client_new(NULL, "id", "key", &client), OAS_RESULT_NULL_ARGUMENT, "`endpoint`");
-  CHECK_ERR(oas_client_new("ftp://x", "id", "key", &client), OAS_RESULT_INVALID_ARGUMENT, "http");
-  CHECK_ERR(oas_client_new("http://127.0.0.1:9", "", "key", &client), OAS_RESULT_INVALID_ARGUMENT,
-            "access");
+  oas_client_options opts;
+  oas_client_options_init(&opts);
+  opts.endpoint = NULL;
+  opts.access_id = "id";
+  opts.access_key = "key";
+  CHECK_ERR(oas_client_new(&opts, &client), OAS_RESULT_NULL_ARGUMENT, "endpoint");
+  opts.endpoint = "ftp://x";
+  CHECK_ERR(oas_client_new(&opts, &client), OAS_RESULT_INVALID_ARGUMENT, "http");
+  opts.endpoint = "http://127.0.0.1:9";
+  opts.access_id = "";
+  CHECK_ERR(oas_client_new(&opts, &client), OAS_RESULT_INVALID_ARGUMENT, "access");
   CHECK(client == NULL);
   /* Port 9 (discard) is closed on test machines: requests fail in transport. */
-  CHECK_OK(oas_client_new("http://127.0.0.1:9", "id", "key", &client));
+  opts.access_id = "id";
+  CHECK_OK(oas_client_new(&opts, &client));
 
   CHECK_ERR(oas_job_describe(NULL, "v", "j", &job), OAS_RESULT_NULL_ARGUMENT, "`client`");
   CHECK_ERR(oas_job_describe(client, NULL, "j", &job), OAS_RESULT_NULL_ARGUMENT, "`vault_id`");

@@ -1,0 +1,383 @@
+//! Vaults for C (the SDK's `Vault`): lifecycle, listing, getters, uploads
+//! and uploaders. The job-creating methods come with the job handle.
+
+use super::client::{oas_client, oas_progress_fn, progress_fn};
+use super::result::*;
+use super::uploader::{oas_uploader, oas_uploader_list};
+use super::{cstring_lossy, ffi_call, ffi_guard, into_owned_cstr};
+use super::{try_opt_str, try_out, try_ref, try_str, BoxHandle, FfiError};
+use crate::upload::UploadOptions;
+use crate::vault::Vault;
+use std::ffi::{c_char, c_int, c_void, CString};
+use std::fs::File;
+use std::mem::ManuallyDrop;
+use std::os::fd::FromRawFd;
+
+/// A vault: its client and its description as last read. Getters may be
+/// called from any thread; `oas_vault_refresh` needs exclusive use. Free with
+/// `oas_vault_free` (except vaults borrowed from a list).
+pub struct oas_vault {
+    pub(crate) vault: Vault,
+    strs: [CString; 4],
+}
+
+impl BoxHandle for oas_vault {}
+
+impl oas_vault {
+    fn new(vault: Vault) -> oas_vault {
+        let strs = [
+            cstring_lossy(vault.id()),
+            cstring_lossy(vault.name()),
+            cstring_lossy(vault.creation_date()),
+            cstring_lossy(vault.last_inventory_date()),
+        ];
+        oas_vault { vault, strs }
+    }
+
+    fn str_at(v: *const oas_vault, i: usize) -> *const c_char {
+        ffi_guard(std::ptr::null(), || match unsafe { v.as_ref() } {
+            Some(v) => v.strs[i].as_ptr(),
+            None => std::ptr::null(),
+        })
+    }
+}
+
+/// A list of vaults from `oas_vault_list_all`. Free with `oas_vault_list_free`.
+pub struct oas_vault_list {
+    items: Vec<oas_vault>,
+}
+
+impl BoxHandle for oas_vault_list {}
+
+unsafe fn client_ref<'a>(client: *const oas_client) -> super::FfiResult<&'a oas_client> {
+    unsafe { try_ref(client, "client") }
+}
+
+/// Creates the vault `name` (or finds it when it already exists) and
+/// describes it; `*vault_out` receives a handle to free with
+/// `oas_vault_free`. A name outside the service's rules (3-63 of `a-z 0-9 _ -`,
+/// starting and ending with a letter or digit) is `OAS_RESULT_INVALID_ARGUMENT`
+/// before any request. Other codes: `OAS_RESULT_NULL_ARGUMENT`,
+/// `OAS_RESULT_INVALID_UTF8`, `OAS_RESULT_TRANSPORT`, `OAS_RESULT_SERVER`.
+#[no_mangle]
+pub unsafe extern "C" fn oas_vault_create(
+    client: *const oas_client,
+    name: *const c_char,
+    vault_out: *mut *mut oas_vault,
+) -> oas_result {
+    ffi_call(|| {
+        let c = unsafe { client_ref(client)? };
+        let name = unsafe { try_str(name, "name")? };
+        let out = unsafe { try_out(vault_out, "vault_out")? };
+        *out = oas_vault::new(Vault::create(&c.client, name)?).into_ptr();
+        Ok(())
+    })
+}
+
+/// The vault with id `vault_id` into `*vault_out` (free with `oas_vault_free`).
+/// Codes as for `oas_vault_create`; an unknown id is `OAS_RESULT_SERVER` (404).
+#[no_mangle]
+pub unsafe extern "C" fn oas_vault_get_by_id(
+    client: *const oas_client,
+    vault_id: *const c_char,
+    vault_out: *mut *mut oas_vault,
+) -> oas_result {
+    ffi_call(|| {
+        let c = unsafe { client_ref(client)? };
+        let id = unsafe { try_str(vault_id, "vault_id")? };
+        let out = unsafe { try_out(vault_out, "vault_out")? };
+        *out = oas_vault::new(Vault::get_by_id(&c.client, id)?).into_ptr();
+        Ok(())
+    })
+}
+
+/// The vault named `name` (found by listing all vaults) into `*vault_out`.
+/// No such vault is `OAS_RESULT_INVALID_ARGUMENT` with the message
+/// `Vault not exists: <name>`.
+#[no_mangle]
+pub unsafe extern "C" fn oas_vault_get_by_name(
+    client: *const oas_client,
+    name: *const c_char,
+    vault_out: *mut *mut oas_vault,
+) -> oas_result {
+    ffi_call(|| {
+        let c = unsafe { client_ref(client)? };
+        let name = unsafe { try_str(name, "name")? };
+        let out = unsafe { try_out(vault_out, "vault_out")? };
+        *out = oas_vault::new(Vault::get_by_name(&c.client, name)?).into_ptr();
+        Ok(())
+    })
+}
+
+/// Deletes the (empty) vault with id `vault_id`.
+#[no_mangle]
+pub unsafe extern "C" fn oas_vault_delete_by_id(
+    client: *const oas_client,
+    vault_id: *const c_char,
+) -> oas_result {
+    ffi_call(|| {
+        let c = unsafe { client_ref(client)? };
+        let id = unsafe { try_str(vault_id, "vault_id")? };
+        Ok(Vault::delete_by_id(&c.client, id)?)
+    })
+}
+
+/// Deletes the (empty) vault named `name`.
+#[no_mangle]
+pub unsafe extern "C" fn oas_vault_delete_by_name(
+    client: *const oas_client,
+    name: *const c_char,
+) -> oas_result {
+    ffi_call(|| {
+        let c = unsafe { client_ref(client)? };
+        let name = unsafe { try_str(name, "name")? };
+        Ok(Vault::delete_by_name(&c.client, name)?)
+    })
+}
+
+/// Deletes this (empty) vault on the server; the handle must still be freed.
+#[no_mangle]
+pub unsafe extern "C" fn oas_vault_delete(vault: *const oas_vault) -> oas_result {
+    ffi_call(|| Ok(unsafe { try_ref(vault, "vault")? }.vault.delete()?))
+}
+
+/// Every vault of the account into `*list_out` (free with `oas_vault_list_free`).
+#[no_mangle]
+pub unsafe extern "C" fn oas_vault_list_all(
+    client: *const oas_client,
+    list_out: *mut *mut oas_vault_list,
+) -> oas_result {
+    ffi_call(|| {
+        let c = unsafe { client_ref(client)? };
+        let out = unsafe { try_out(list_out, "list_out")? };
+        let items = Vault::list_all(&c.client)?
+            .into_iter()
+            .map(oas_vault::new)
+            .collect();
+        *out = oas_vault_list { items }.into_ptr();
+        Ok(())
+    })
+}
+
+/// Number of vaults in the list (0 for NULL).
+#[no_mangle]
+pub unsafe extern "C" fn oas_vault_list_len(list: *const oas_vault_list) -> usize {
+    ffi_guard(0, || unsafe { list.as_ref() }.map_or(0, |l| l.items.len()))
+}
+
+/// The vault at `index`, borrowed from the list (valid until
+/// `oas_vault_list_free`; never free it); NULL when out of range or NULL list.
+#[no_mangle]
+pub unsafe extern "C" fn oas_vault_list_get(
+    list: *const oas_vault_list,
+    index: usize,
+) -> *const oas_vault {
+    ffi_guard(std::ptr::null(), || {
+        unsafe { list.as_ref() }
+            .and_then(|l| l.items.get(index))
+            .map_or(std::ptr::null(), |v| v as *const oas_vault)
+    })
+}
+
+/// Frees a vault list and the vaults borrowed from it. NULL is a no-op.
+#[no_mangle]
+pub unsafe extern "C" fn oas_vault_list_free(list: *mut oas_vault_list) {
+    ffi_guard((), || unsafe { oas_vault_list::free_ptr(list) })
+}
+
+/// Frees a vault handle (not one borrowed from a list). NULL is a no-op.
+#[no_mangle]
+pub unsafe extern "C" fn oas_vault_free(vault: *mut oas_vault) {
+    ffi_guard((), || unsafe { oas_vault::free_ptr(vault) })
+}
+
+/// Reads the vault's description again. Strings borrowed from the handle
+/// before this call are invalid afterwards.
+#[no_mangle]
+pub unsafe extern "C" fn oas_vault_refresh(vault: *mut oas_vault) -> oas_result {
+    ffi_call(|| {
+        let v = unsafe { super::try_mut(vault, "vault")? };
+        let mut fresh = v.vault.clone();
+        fresh.refresh()?;
+        *v = oas_vault::new(fresh);
+        Ok(())
+    })
+}
+
+/// `VaultId`, borrowed from the handle; NULL for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn oas_vault_id(vault: *const oas_vault) -> *const c_char {
+    oas_vault::str_at(vault, 0)
+}
+
+/// `VaultName`, borrowed from the handle; NULL for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn oas_vault_name(vault: *const oas_vault) -> *const c_char {
+    oas_vault::str_at(vault, 1)
+}
+
+/// `CreationDate` (RFC 1123), borrowed from the handle; NULL for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn oas_vault_creation_date(vault: *const oas_vault) -> *const c_char {
+    oas_vault::str_at(vault, 2)
+}
+
+/// `LastInventoryDate` (RFC 1123, empty before the first inventory), borrowed
+/// from the handle; NULL for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn oas_vault_last_inventory_date(vault: *const oas_vault) -> *const c_char {
+    oas_vault::str_at(vault, 3)
+}
+
+/// `NumberOfArchives` as of the last inventory; -1 for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn oas_vault_number_of_archives(vault: *const oas_vault) -> i64 {
+    ffi_guard(-1, || {
+        unsafe { vault.as_ref() }.map_or(-1, |v| v.vault.number_of_archives())
+    })
+}
+
+/// `SizeInBytes` as of the last inventory; -1 for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn oas_vault_size(vault: *const oas_vault) -> i64 {
+    ffi_guard(-1, || {
+        unsafe { vault.as_ref() }.map_or(-1, |v| v.vault.size())
+    })
+}
+
+fn options(progress: oas_progress_fn, userdata: *mut c_void) -> UploadOptions {
+    UploadOptions {
+        progress: progress_fn(progress, userdata),
+        cancel: None,
+    }
+}
+
+/// Uploads the file at `path` (one request up to the client's
+/// `upload_threshold`, parallel multipart above) with an optional
+/// `description` (NULL for none) and progress callback (NULL for none; see
+/// `oas_progress_fn`). On success `*archive_id_out` receives the archive id,
+/// to free with `oas_string_free`. Codes: `OAS_RESULT_INVALID_ARGUMENT`
+/// (empty file, bad part size), `OAS_RESULT_IO` (missing file),
+/// `OAS_RESULT_CANCELLED` (callback stop; a multipart upload stays resumable,
+/// its id is in the error message), `OAS_RESULT_UPLOAD_FAILED` (a part failed
+/// after retries), `OAS_RESULT_TRANSPORT`, `OAS_RESULT_SERVER`.
+#[no_mangle]
+pub unsafe extern "C" fn oas_vault_upload_archive(
+    vault: *const oas_vault,
+    path: *const c_char,
+    description: *const c_char,
+    progress: oas_progress_fn,
+    userdata: *mut c_void,
+    archive_id_out: *mut *mut c_char,
+) -> oas_result {
+    ffi_call(|| {
+        let v = unsafe { try_ref(vault, "vault")? };
+        let path = unsafe { try_str(path, "path")? };
+        let desc = unsafe { try_opt_str(description, "description")? };
+        let out = unsafe { try_out(archive_id_out, "archive_id_out")? };
+        let id = v
+            .vault
+            .upload_archive_with(path, desc, &options(progress, userdata))?;
+        *out = into_owned_cstr(&id);
+        Ok(())
+    })
+}
+
+/// Uploads everything readable from the file descriptor `fd` (a pipe or any
+/// stream; it is read to its end and not closed) as one archive, always as a
+/// multipart upload. Memory grows to at most one part per worker
+/// (`workers × part_size`, 64 MiB parts when `part_size` is 0). Arguments,
+/// output and codes as for `oas_vault_upload_archive`; a negative `fd` is
+/// `OAS_RESULT_INVALID_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn oas_vault_upload_fd(
+    vault: *const oas_vault,
+    fd: c_int,
+    description: *const c_char,
+    progress: oas_progress_fn,
+    userdata: *mut c_void,
+    archive_id_out: *mut *mut c_char,
+) -> oas_result {
+    ffi_call(|| {
+        let v = unsafe { try_ref(vault, "vault")? };
+        let desc = unsafe { try_opt_str(description, "description")? };
+        let out = unsafe { try_out(archive_id_out, "archive_id_out")? };
+        if fd < 0 {
+            return Err(FfiError::invalid(format!("`fd` {fd} is not a descriptor")));
+        }
+        // Borrowed: the caller keeps (and closes) its descriptor.
+        let file = ManuallyDrop::new(unsafe { File::from_raw_fd(fd) });
+        let id = v
+            .vault
+            .upload_reader(&*file, desc, &options(progress, userdata))?;
+        *out = into_owned_cstr(&id);
+        Ok(())
+    })
+}
+
+/// Starts a multipart upload for the file at `path`; `*uploader_out`
+/// receives an uploader to send it with `oas_uploader_start` (free with
+/// `oas_uploader_free`). Its part size is the client's `part_size`, or the SDK
+/// rule (needs at least 64 MiB).
+#[no_mangle]
+pub unsafe extern "C" fn oas_vault_initiate_uploader(
+    vault: *const oas_vault,
+    path: *const c_char,
+    description: *const c_char,
+    uploader_out: *mut *mut oas_uploader,
+) -> oas_result {
+    ffi_call(|| {
+        let v = unsafe { try_ref(vault, "vault")? };
+        let path = unsafe { try_str(path, "path")? };
+        let desc = unsafe { try_opt_str(description, "description")? };
+        let out = unsafe { try_out(uploader_out, "uploader_out")? };
+        *out = oas_uploader::new(v.vault.initiate_uploader(path, desc)?).into_ptr();
+        Ok(())
+    })
+}
+
+/// The multipart upload `upload_id` of this vault, to continue with
+/// `oas_uploader_resume`; free with `oas_uploader_free`.
+#[no_mangle]
+pub unsafe extern "C" fn oas_vault_recover_uploader(
+    vault: *const oas_vault,
+    upload_id: *const c_char,
+    uploader_out: *mut *mut oas_uploader,
+) -> oas_result {
+    ffi_call(|| {
+        let v = unsafe { try_ref(vault, "vault")? };
+        let id = unsafe { try_str(upload_id, "upload_id")? };
+        let out = unsafe { try_out(uploader_out, "uploader_out")? };
+        *out = oas_uploader::new(v.vault.recover_uploader(id)?).into_ptr();
+        Ok(())
+    })
+}
+
+/// Every multipart upload in progress in this vault into `*list_out` (free
+/// with `oas_uploader_list_free`).
+#[no_mangle]
+pub unsafe extern "C" fn oas_vault_list_all_multipart_uploads(
+    vault: *const oas_vault,
+    list_out: *mut *mut oas_uploader_list,
+) -> oas_result {
+    ffi_call(|| {
+        let v = unsafe { try_ref(vault, "vault")? };
+        let out = unsafe { try_out(list_out, "list_out")? };
+        let items = v.vault.list_all_multipart_uploads()?;
+        *out = oas_uploader_list::new(items).into_ptr();
+        Ok(())
+    })
+}
+
+/// Deletes the archive `archive_id` of this vault.
+#[no_mangle]
+pub unsafe extern "C" fn oas_vault_delete_archive(
+    vault: *const oas_vault,
+    archive_id: *const c_char,
+) -> oas_result {
+    ffi_call(|| {
+        let v = unsafe { try_ref(vault, "vault")? };
+        let id = unsafe { try_str(archive_id, "archive_id")? };
+        Ok(v.vault.delete_archive(id)?)
+    })
+}

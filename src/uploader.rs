@@ -1,0 +1,322 @@
+//! [`Uploader`]: one multipart upload (the SDK's `Uploader`), started fresh
+//! with [`Uploader::start`] or continued with [`Uploader::resume`].
+//!
+//! The server's part list is the resume state: `resume` lists the parts the
+//! server holds, re-hashes each of those ranges from the local file (content
+//! etag and tree etag must both match), then sends only the missing parts.
+
+use crate::client::{CancelToken, Client, Payload};
+use crate::digest::{self, Want};
+use crate::error::{Error, Result};
+use crate::model::UploadInfo;
+use crate::ranges::{self, ByteRange, MAX_PARTS};
+use crate::transfer::{ProgressFn, Transfer};
+use crate::upload::{self, lock, PartTarget, UploadOptions};
+use std::collections::HashMap;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicUsize;
+use std::sync::{Arc, Mutex};
+
+/// One multipart upload of a vault.
+///
+/// All methods take `&self`, and the type is `Send + Sync`: while one thread
+/// runs [`start`](Uploader::start) or [`resume`](Uploader::resume), others may
+/// read [`size_completed`](Uploader::size_completed) or stop it through
+/// [`cancel_token`](Uploader::cancel_token).
+pub struct Uploader {
+    client: Client,
+    vault_id: String,
+    info: UploadInfo,
+    path: Option<PathBuf>,
+    size_total: Mutex<u64>,
+    progress: Mutex<Option<ProgressFn>>,
+    cancel: Mutex<CancelToken>,
+    transfer: Mutex<Option<Arc<Transfer>>>,
+}
+
+impl std::fmt::Debug for Uploader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Uploader")
+            .field("vault_id", &self.vault_id)
+            .field("info", &self.info)
+            .field("path", &self.path)
+            .field("size_total", &self.size_total())
+            .field("size_completed", &self.size_completed())
+            .finish()
+    }
+}
+
+impl Uploader {
+    /// An uploader for an existing upload of vault `vault_id`; `path` and
+    /// `size_total` are known when it was initiated from a file.
+    pub(crate) fn new(
+        client: Client,
+        vault_id: &str,
+        info: UploadInfo,
+        path: Option<PathBuf>,
+        size_total: u64,
+    ) -> Uploader {
+        Uploader {
+            client,
+            vault_id: vault_id.to_string(),
+            info,
+            path,
+            size_total: Mutex::new(size_total),
+            progress: Mutex::new(None),
+            cancel: Mutex::new(CancelToken::new()),
+            transfer: Mutex::new(None),
+        }
+    }
+
+    /// The upload id (`MultipartUploadId`).
+    pub fn id(&self) -> &str {
+        &self.info.multipart_upload_id
+    }
+
+    /// The archive description (`ArchiveDescription`).
+    pub fn description(&self) -> &str {
+        &self.info.archive_description
+    }
+
+    /// When the upload was initiated (`CreationDate`, RFC 1123).
+    pub fn creation_date(&self) -> &str {
+        &self.info.creation_date
+    }
+
+    /// The part size in bytes (`PartSizeInBytes`).
+    pub fn part_size(&self) -> u64 {
+        self.info.part_size_in_bytes
+    }
+
+    /// The upload as the server described it.
+    pub fn info(&self) -> &UploadInfo {
+        &self.info
+    }
+
+    /// Id of the vault the upload belongs to.
+    pub fn vault_id(&self) -> &str {
+        &self.vault_id
+    }
+
+    /// The file given to `initiate_uploader`, if any.
+    pub fn file_path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// Size of the archive in bytes: known once a file was given
+    /// (`initiate_uploader` or `resume`), 0 before.
+    pub fn size_total(&self) -> u64 {
+        *lock(&self.size_total)
+    }
+
+    /// Bytes uploaded so far (`size_completed`): live while `start`/`resume`
+    /// runs, readable from any thread; includes parts found already uploaded
+    /// and verified by `resume`.
+    pub fn size_completed(&self) -> u64 {
+        lock(&self.transfer).as_ref().map_or(0, |t| t.done())
+    }
+
+    /// Sets the progress callback for the next `start`/`resume`:
+    /// `(done, total)` bytes, called from a worker thread at least every 1 MiB
+    /// or 250 ms; returning `false` stops the transfer with
+    /// [`Error::Cancelled`] (the upload stays resumable).
+    pub fn set_progress(&self, progress: Option<ProgressFn>) {
+        *lock(&self.progress) = progress;
+    }
+
+    /// A token that stops the running (or next) `start`/`resume` with
+    /// [`Error::Cancelled`] when cancelled, from any thread. After a run ended
+    /// that way the uploader takes a fresh token, so it can be resumed.
+    pub fn cancel_token(&self) -> CancelToken {
+        lock(&self.cancel).clone()
+    }
+
+    /// Uploads every part of the file given to `initiate_uploader`, then
+    /// completes the upload; returns the archive id. For an uploader obtained
+    /// from `recover_uploader` or `list_all_multipart_uploads`, use
+    /// [`resume`](Uploader::resume).
+    pub fn start(&self) -> Result<String> {
+        self.start_with(&UploadOptions::default())
+    }
+
+    /// [`start`](Uploader::start) with a per-call progress callback and
+    /// cancel token (used instead of / in addition to the uploader's own).
+    pub fn start_with(&self, opts: &UploadOptions) -> Result<String> {
+        let path = self.path.clone().ok_or_else(|| {
+            Error::InvalidState(format!(
+                "upload {} has no file attached; call resume(path)",
+                self.id()
+            ))
+        })?;
+        let (file, size) = upload::open_source(&path)?;
+        let expected = self.size_total();
+        if size != expected {
+            return Err(Error::InvalidState(format!(
+                "{} is now {size} bytes but was {expected} when upload {} was initiated",
+                path.display(),
+                self.id()
+            )));
+        }
+        self.run(&path, file, size, HashMap::new(), opts)
+    }
+
+    /// Continues the upload from `path`: lists the parts the server holds,
+    /// checks each against the same range of the local file (content etag and
+    /// tree etag; a difference is [`Error::HashMismatch`] naming the range),
+    /// sends the missing parts and completes. Returns the archive id.
+    pub fn resume(&self, path: impl AsRef<Path>) -> Result<String> {
+        self.resume_with(path, &UploadOptions::default())
+    }
+
+    /// [`resume`](Uploader::resume) with a per-call progress callback and
+    /// cancel token.
+    pub fn resume_with(&self, path: impl AsRef<Path>, opts: &UploadOptions) -> Result<String> {
+        let path = path.as_ref();
+        let (file, size) = upload::open_source(path)?;
+        let plan = self.plan(size, path)?;
+        let listed = self.client.list_parts(&self.vault_id, self.id())?;
+        let mut known = HashMap::new();
+        for p in &listed.parts {
+            let range = ByteRange::parse(&p.range_in_bytes)
+                .map(|(r, _)| r)
+                .filter(|r| plan.contains(r))
+                .ok_or_else(|| {
+                    Error::HashMismatch(format!(
+                        "upload {}: the server holds part {:?}, which is not one of the \
+                         {}-byte parts of {} ({size} bytes): is this the file the upload \
+                         was started with?",
+                        self.id(),
+                        p.range_in_bytes,
+                        self.part_size(),
+                        path.display()
+                    ))
+                })?;
+            known.insert(range, (p.content_etag.clone(), p.tree_etag.clone()));
+        }
+        *lock(&self.size_total) = size;
+        self.run(path, file, size, known, opts)
+    }
+
+    /// Aborts the upload on the server (M6) after stopping a running
+    /// `start`/`resume`. The upload id is no longer usable afterwards.
+    pub fn cancel(&self) -> Result<()> {
+        lock(&self.cancel).cancel();
+        self.client
+            .abort_multipart_upload(&self.vault_id, self.id())
+    }
+
+    /// The part ranges of a `size`-byte file with this upload's part size.
+    fn plan(&self, size: u64, path: &Path) -> Result<Vec<ByteRange>> {
+        let part = self.part_size();
+        if part == 0 || ranges::calc_num_part(part, size)? > MAX_PARTS {
+            return Err(Error::InvalidState(format!(
+                "upload {} has part size {part}, which cannot cover {} ({size} bytes) \
+                 in at most {MAX_PARTS} parts",
+                self.id(),
+                path.display()
+            )));
+        }
+        Ok(ranges::calc_ranges(part, size)?)
+    }
+
+    /// Verifies the `known` parts against the file, uploads the others in
+    /// parallel, completes.
+    fn run(
+        &self,
+        path: &Path,
+        file: Arc<File>,
+        size: u64,
+        known: HashMap<ByteRange, (String, String)>,
+        opts: &UploadOptions,
+    ) -> Result<String> {
+        let own = self.cancel_token();
+        let stop = CancelToken::linked(std::iter::once(&own).chain(opts.cancel.iter()));
+        let progress = opts
+            .progress
+            .clone()
+            .or_else(|| lock(&self.progress).clone());
+        let t = Transfer::new(
+            size,
+            progress,
+            self.client.options().bandwidth_limit,
+            stop.clone(),
+        );
+        *lock(&self.transfer) = Some(Arc::clone(&t));
+        let result = self.run_parts(path, &file, size, known, &t);
+        if own.is_cancelled() {
+            // Let the caller resume with this object.
+            *lock(&self.cancel) = CancelToken::new();
+        }
+        result
+    }
+
+    fn run_parts(
+        &self,
+        path: &Path,
+        file: &Arc<File>,
+        size: u64,
+        known: HashMap<ByteRange, (String, String)>,
+        t: &Arc<Transfer>,
+    ) -> Result<String> {
+        let plan = self.plan(size, path)?;
+        let workers = self.client.options().workers;
+        let stop = t.cancel_token();
+        let what = format!("upload {}", self.id());
+        let hash = |r: &ByteRange| {
+            digest::digest_file_range(file, r.start, Some(r.len()), Want::Both)
+                .map_err(|e| upload::hash_error(path, Some(*r), e))
+        };
+
+        // 1. The parts the server holds must match the local file.
+        let verified: Vec<ByteRange> = plan
+            .iter()
+            .copied()
+            .filter(|r| known.contains_key(r))
+            .collect();
+        let verified_trees = upload::run_parallel(&verified, workers, stop, &what, |r| {
+            let (etag, tree) = &known[r];
+            let local = hash(r)?;
+            if !local.etag.eq_ignore_ascii_case(etag) || !local.tree_etag.eq_ignore_ascii_case(tree)
+            {
+                return Err(Error::HashMismatch(format!(
+                    "upload {}: part {r} on the server (content etag {etag}, tree etag {tree}) \
+                     differs from bytes {r} of {} (content etag {}, tree etag {})",
+                    self.id(),
+                    path.display(),
+                    local.etag,
+                    local.tree_etag
+                )));
+            }
+            t.skip(r.len());
+            Ok(local.tree_etag)
+        })?;
+        let mut trees: HashMap<ByteRange, String> =
+            verified.into_iter().zip(verified_trees).collect();
+
+        // 2. Send the rest.
+        let missing: Vec<ByteRange> = plan
+            .iter()
+            .copied()
+            .filter(|r| !trees.contains_key(r))
+            .collect();
+        let target = PartTarget {
+            client: &self.client,
+            vault_id: &self.vault_id,
+            upload_id: self.id(),
+            transfer: t,
+        };
+        let sent_parts = AtomicUsize::new(0);
+        let sent = upload::run_parallel(&missing, workers, stop, &what, |r| {
+            // Digests once per part, from the same positional reads as the body.
+            let d = hash(r)?;
+            let body = Payload::file(Arc::clone(file), r.start, r.len());
+            target.send(*r, body, &d, &sent_parts, missing.len())
+        })?;
+        trees.extend(missing.into_iter().zip(sent));
+
+        // 3. Complete with the part tree etags in range order.
+        let ordered: Vec<String> = plan.iter().map(|r| trees[r].clone()).collect();
+        target.complete(size, &ordered)
+    }
+}

@@ -1,0 +1,155 @@
+//! Retries proven with the emulator's fault injection and request counts, and
+//! the bandwidth limit.
+
+mod common;
+
+use common::*;
+use oas::{Error, UploadOptions, Vault};
+use serde_json::json;
+use std::sync::Arc;
+use std::time::Instant;
+
+#[test]
+fn two_503s_then_success() {
+    let emu = emulator();
+    let c = client(&emu);
+    let v = Vault::create(&c, "retry503").unwrap();
+    let f = file(4 * MIB, 1);
+    set_faults(
+        &emu,
+        json!([{"op": "UploadPart", "times": 2, "action": "error",
+                "status": 503, "code": "ServiceUnavailable"}]),
+    );
+    let before = count(&emu, "UploadPart");
+    let id = v.upload_archive(f.path(), None).unwrap();
+    assert_eq!(count(&emu, "UploadPart") - before, 4 + 2);
+    assert_archive(&v, &id, f.path());
+
+    // The single-request path retries too.
+    let small = file(MIB, 2);
+    set_faults(
+        &emu,
+        json!([{"op": "UploadArchive", "times": 2, "action": "error",
+                "status": 503, "code": "ServiceUnavailable"}]),
+    );
+    let before = count(&emu, "UploadArchive");
+    let id = v.upload_archive(small.path(), None).unwrap();
+    assert_eq!(count(&emu, "UploadArchive") - before, 3);
+    assert_archive(&v, &id, small.path());
+}
+
+#[test]
+fn connection_reset_mid_part_is_retried() {
+    let emu = emulator();
+    let c = client(&emu);
+    let v = Vault::create(&c, "reset").unwrap();
+    let f = file(3 * MIB + 9, 3);
+    set_faults(
+        &emu,
+        json!([{"op": "UploadPart", "times": 1, "action": "reset_request",
+                "after_bytes": 300000}]),
+    );
+    let before = count(&emu, "UploadPart");
+    let id = v.upload_archive(f.path(), None).unwrap();
+    assert_eq!(count(&emu, "UploadPart") - before, 4 + 1);
+    assert_archive(&v, &id, f.path());
+}
+
+#[test]
+fn part_failing_for_good_stops_the_upload_and_keeps_it_resumable() {
+    let emu = emulator();
+    let c = client_with(&emu, |o| {
+        o.retry.max_attempts = 2;
+        o.workers = 2;
+    });
+    let v = Vault::create(&c, "fail").unwrap();
+    let f = file(6 * MIB, 4);
+    set_faults(
+        &emu,
+        json!([{"op": "UploadPart", "times": 1000, "action": "error",
+                "status": 500, "code": "InternalError"}]),
+    );
+    let before = count(&emu, "UploadPart");
+    let u = v.initiate_uploader(f.path(), None).unwrap();
+    match u.start() {
+        Err(Error::Upload(m)) => {
+            assert!(m.contains("part "), "{m}");
+            assert!(m.contains("-1048575") || m.contains("-2097151"), "{m}");
+            assert!(m.contains(u.id()), "{m}");
+        }
+        other => panic!("expected Error::Upload, got {other:?}"),
+    }
+    // Stopped promptly: at most one attempt pair per worker.
+    let sent = count(&emu, "UploadPart") - before;
+    assert!(sent <= 4, "{sent} part requests after the first failure");
+    assert_eq!(u.size_completed(), 0, "failed parts are not counted");
+    // Not aborted: the upload is still there and resumes once the fault is gone.
+    assert_eq!(v.list_all_multipart_uploads().unwrap().len(), 1);
+    set_faults(&emu, json!([]));
+    let id = v
+        .recover_uploader(u.id())
+        .unwrap()
+        .resume(f.path())
+        .unwrap();
+    assert_archive(&v, &id, f.path());
+}
+
+#[test]
+fn client_errors_are_not_retried() {
+    let emu = emulator();
+    let c = client(&emu);
+    let v = Vault::create(&c, "noretry").unwrap();
+    // A body small enough to be written whole before the server's early
+    // answer: a server that rejects a large body before reading it may close
+    // the connection while it is still being written, which can only surface
+    // as a (retried) transport error.
+    let f = file(64 << 10, 5);
+    set_faults(
+        &emu,
+        json!([{"op": "UploadArchive", "times": 1000, "action": "error",
+                "status": 400, "code": "InvalidArgument"}]),
+    );
+    let before = count(&emu, "UploadArchive");
+    match v.upload_archive(f.path(), None) {
+        Err(Error::Server(s)) => {
+            assert_eq!((s.status, s.code.as_str()), (400, "InvalidArgument"));
+            assert_eq!(s.error_type, "client");
+        }
+        other => panic!("expected the server error, got {other:?}"),
+    }
+    assert_eq!(count(&emu, "UploadArchive") - before, 1, "no retries");
+}
+
+#[test]
+fn bandwidth_limit_holds_the_average() {
+    let emu = emulator();
+    let limit = 4 * MIB;
+    let c = client_with(&emu, |o| {
+        o.bandwidth_limit = limit;
+        o.workers = 4;
+    });
+    let v = Vault::create(&c, "bandwidth").unwrap();
+    let size = 10 * MIB;
+    let f = file(size, 6);
+    let reports = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let r2 = reports.clone();
+    let opts = UploadOptions {
+        progress: Some(Arc::new(move |_, _| {
+            r2.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            true
+        })),
+        cancel: None,
+    };
+    let start = Instant::now();
+    let id = v.upload_archive_with(f.path(), None, &opts).unwrap();
+    let secs = start.elapsed().as_secs_f64();
+    let rate = size as f64 / secs;
+    assert!(
+        (rate - limit as f64).abs() <= 0.1 * limit as f64,
+        "{:.2} MiB/s over {secs:.2} s",
+        rate / MIB as f64
+    );
+    // At least every 1 MiB or 250 ms.
+    assert!(reports.load(std::sync::atomic::Ordering::SeqCst) >= 10);
+    assert_archive(&v, &id, f.path());
+}
