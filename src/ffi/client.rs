@@ -59,7 +59,7 @@ pub struct oas_client_options {
 /// A thread-safe client: credentials, options and one shared connection pool.
 /// Share one `const oas_client *` between threads; free with `oas_client_free`.
 pub struct oas_client {
-    pub(crate) client: Client,
+    pub(crate) inner: Client,
 }
 
 impl ArcHandle for oas_client {}
@@ -152,7 +152,7 @@ pub unsafe extern "C" fn oas_client_new(
         let out = unsafe { try_out(client_out, "client_out")? };
         let options = unsafe { options_from_c(o)? };
         let client = Client::new(options)?;
-        *out = oas_client { client }.into_ptr();
+        *out = oas_client { inner: client }.into_ptr();
         Ok(())
     })
 }

@@ -69,7 +69,7 @@ pub unsafe extern "C" fn oas_vault_create(
         let c = unsafe { client_ref(client)? };
         let name = unsafe { try_str(name, "name")? };
         let out = unsafe { try_out(vault_out, "vault_out")? };
-        *out = oas_vault::new(Vault::create(&c.client, name)?).into_ptr();
+        *out = oas_vault::new(Vault::create(&c.inner, name)?).into_ptr();
         Ok(())
     })
 }
@@ -86,7 +86,7 @@ pub unsafe extern "C" fn oas_vault_get_by_id(
         let c = unsafe { client_ref(client)? };
         let id = unsafe { try_str(vault_id, "vault_id")? };
         let out = unsafe { try_out(vault_out, "vault_out")? };
-        *out = oas_vault::new(Vault::get_by_id(&c.client, id)?).into_ptr();
+        *out = oas_vault::new(Vault::get_by_id(&c.inner, id)?).into_ptr();
         Ok(())
     })
 }
@@ -104,7 +104,7 @@ pub unsafe extern "C" fn oas_vault_get_by_name(
         let c = unsafe { client_ref(client)? };
         let name = unsafe { try_str(name, "name")? };
         let out = unsafe { try_out(vault_out, "vault_out")? };
-        *out = oas_vault::new(Vault::get_by_name(&c.client, name)?).into_ptr();
+        *out = oas_vault::new(Vault::get_by_name(&c.inner, name)?).into_ptr();
         Ok(())
     })
 }
@@ -118,7 +118,7 @@ pub unsafe extern "C" fn oas_vault_delete_by_id(
     ffi_call(|| {
         let c = unsafe { client_ref(client)? };
         let id = unsafe { try_str(vault_id, "vault_id")? };
-        Ok(Vault::delete_by_id(&c.client, id)?)
+        Ok(Vault::delete_by_id(&c.inner, id)?)
     })
 }
 
@@ -131,7 +131,7 @@ pub unsafe extern "C" fn oas_vault_delete_by_name(
     ffi_call(|| {
         let c = unsafe { client_ref(client)? };
         let name = unsafe { try_str(name, "name")? };
-        Ok(Vault::delete_by_name(&c.client, name)?)
+        Ok(Vault::delete_by_name(&c.inner, name)?)
     })
 }
 
@@ -150,7 +150,7 @@ pub unsafe extern "C" fn oas_vault_list_all(
     ffi_call(|| {
         let c = unsafe { client_ref(client)? };
         let out = unsafe { try_out(list_out, "list_out")? };
-        let items = Vault::list_all(&c.client)?
+        let items = Vault::list_all(&c.inner)?
             .into_iter()
             .map(oas_vault::new)
             .collect();
