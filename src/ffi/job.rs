@@ -158,7 +158,7 @@ pub unsafe extern "C" fn oas_job_describe(
         let vault_id = try_str(vault_id, "vault_id")?;
         let job_id = try_str(job_id, "job_id")?;
         let out = try_out(job_out, "job_out")?;
-        let job = Job::describe(&client.client, vault_id, job_id)?;
+        let job = Job::describe(&client.inner, vault_id, job_id)?;
         *out = oas_job::new(job).into_ptr();
         Ok(())
     })
@@ -199,7 +199,7 @@ pub unsafe extern "C" fn oas_job_retrieve_archive_reuse(
             None
         };
         let job =
-            Job::retrieve_archive_reuse(&client.client, vault_id, archive_id, range, description)?;
+            Job::retrieve_archive_reuse(&client.inner, vault_id, archive_id, range, description)?;
         *out = oas_job::new(job).into_ptr();
         Ok(())
     })
