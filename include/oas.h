@@ -106,6 +106,12 @@ typedef struct oas_inventory_archive oas_inventory_archive;
 typedef struct oas_job oas_job;
 
 /**
+ * A list of jobs from `oas_vault_list_all_jobs`. Free with
+ * `oas_job_list_free`. Use from one thread at a time.
+ */
+typedef struct oas_job_list oas_job_list;
+
+/**
  * One multipart upload. `oas_uploader_start`/`oas_uploader_resume` run on one
  * thread at a time; while they run, any thread may call the getters
  * (`oas_uploader_size_completed` is live) and `oas_uploader_stop`. Free with
@@ -1134,6 +1140,87 @@ oas_result oas_vault_list_all_multipart_uploads(const oas_vault *vault, oas_uplo
  * Deletes the archive `archive_id` of this vault.
  */
 oas_result oas_vault_delete_archive(const oas_vault *vault, const char *archive_id);
+
+/**
+ * The job `job_id` of this vault (Describe Job) into `*job_out`; free it
+ * with `oas_job_free`. Any thread (the vault is only read).
+ *
+ * Returns `OAS_RESULT_OK`; `OAS_RESULT_NULL_ARGUMENT`, `OAS_RESULT_INVALID_UTF8`,
+ * `OAS_RESULT_INVALID_ARGUMENT` (malformed id); `OAS_RESULT_SERVER` (e.g.
+ * `JobNotExists`), `OAS_RESULT_TRANSPORT`, `OAS_RESULT_PROTOCOL`.
+ */
+oas_result oas_vault_get_job(const oas_vault *vault, const char *job_id, oas_job **job_out);
+
+/**
+ * Every job the service still lists for this vault (all pages) into
+ * `*list_out`; free with `oas_job_list_free`.
+ *
+ * Returns `OAS_RESULT_OK`; `OAS_RESULT_NULL_ARGUMENT`; `OAS_RESULT_SERVER`,
+ * `OAS_RESULT_TRANSPORT`, `OAS_RESULT_PROTOCOL`.
+ */
+oas_result oas_vault_list_all_jobs(const oas_vault *vault, oas_job_list **list_out);
+
+/**
+ * Number of jobs in the list (0 for NULL).
+ */
+size_t oas_job_list_len(const oas_job_list *list);
+
+/**
+ * The job at `index`, borrowed from the list (valid until
+ * `oas_job_list_free`; never free it). Every `oas_job_*` call works on it,
+ * downloads included. NULL when `list` is NULL or `index` is out of range.
+ */
+oas_job *oas_job_list_get(oas_job_list *list, size_t index);
+
+/**
+ * Frees a job list and the jobs borrowed from it. NULL is a no-op.
+ */
+void oas_job_list_free(oas_job_list *list);
+
+/**
+ * Starts an `archive-retrieval` job for `archive_id` (the SDK's
+ * `retrieve_archive`). With `has_range`, only `start..=end` (inclusive) is
+ * retrieved: `start` a multiple of 1 MiB, `end + 1` a multiple of 1 MiB or
+ * the archive size. `description` may be NULL. The new job goes to
+ * `*job_out` (free with `oas_job_free`).
+ *
+ * Returns `OAS_RESULT_OK`; `OAS_RESULT_NULL_ARGUMENT`, `OAS_RESULT_INVALID_UTF8`,
+ * `OAS_RESULT_INVALID_ARGUMENT` (inverted or unaligned range, description
+ * over 128 characters); `OAS_RESULT_SERVER`, `OAS_RESULT_TRANSPORT`,
+ * `OAS_RESULT_PROTOCOL`.
+ */
+oas_result oas_vault_retrieve_archive(const oas_vault *vault, const char *archive_id, const char *description, bool has_range, uint64_t start, uint64_t end, oas_job **job_out);
+
+/**
+ * Starts an `inventory-retrieval` job (the SDK's `retrieve_inventory`);
+ * `description` may be NULL. The new job goes to `*job_out`.
+ *
+ * Returns `OAS_RESULT_OK`; `OAS_RESULT_NULL_ARGUMENT`, `OAS_RESULT_INVALID_UTF8`,
+ * `OAS_RESULT_INVALID_ARGUMENT`; `OAS_RESULT_SERVER`, `OAS_RESULT_TRANSPORT`,
+ * `OAS_RESULT_PROTOCOL`.
+ */
+oas_result oas_vault_retrieve_inventory(const oas_vault *vault, const char *description, oas_job **job_out);
+
+/**
+ * Starts a `pull-from-oss` job: the OSS object `bucket`/`object` at
+ * `oss_host` becomes a new archive of this vault (its id appears in
+ * `oas_job_archive_id` once the job succeeded). `description` may be NULL.
+ *
+ * Returns `OAS_RESULT_OK`; `OAS_RESULT_NULL_ARGUMENT`, `OAS_RESULT_INVALID_UTF8`,
+ * `OAS_RESULT_INVALID_ARGUMENT`; `OAS_RESULT_SERVER`, `OAS_RESULT_TRANSPORT`,
+ * `OAS_RESULT_PROTOCOL`.
+ */
+oas_result oas_vault_pull_from_oss(const oas_vault *vault, const char *oss_host, const char *bucket, const char *object, const char *description, oas_job **job_out);
+
+/**
+ * Starts a `push-to-oss` job copying archive `archive_id` to the OSS object
+ * `bucket`/`object` at `oss_host`. `description` may be NULL.
+ *
+ * Returns `OAS_RESULT_OK`; `OAS_RESULT_NULL_ARGUMENT`, `OAS_RESULT_INVALID_UTF8`,
+ * `OAS_RESULT_INVALID_ARGUMENT`; `OAS_RESULT_SERVER`, `OAS_RESULT_TRANSPORT`,
+ * `OAS_RESULT_PROTOCOL`.
+ */
+oas_result oas_vault_push_to_oss(const oas_vault *vault, const char *archive_id, const char *oss_host, const char *bucket, const char *object, const char *description, oas_job **job_out);
 
 /**
  * The library version as text, e.g. "0.1.0". Static: never NULL, never freed.

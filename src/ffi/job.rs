@@ -64,7 +64,7 @@ struct State {
 impl BoxHandle for oas_job {}
 
 impl oas_job {
-    fn new(job: Job) -> oas_job {
+    pub(crate) fn new(job: Job) -> oas_job {
         let mut st = State {
             job,
             strings: Strings::default(),

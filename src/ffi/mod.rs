@@ -62,6 +62,7 @@ pub mod result;
 pub mod strings;
 pub mod uploader;
 pub mod vault;
+pub mod vault_jobs;
 pub mod version;
 
 use self::result::*;

@@ -1,0 +1,210 @@
+//! The vault's job methods for C (the SDK's `Vault.get_job`, `list_all_jobs`,
+//! `retrieve_archive`, `retrieve_inventory`, `pull_from_oss`, `push_to_oss`):
+//! each returns `oas_job` handles described in [`super::job`].
+
+use super::job::oas_job;
+use super::result::*;
+use super::vault::oas_vault;
+use super::{ffi_call, ffi_guard, try_opt_str, try_out, try_ref, try_str, BoxHandle, FfiError};
+use crate::job::Job;
+use crate::ranges::ByteRange;
+use std::ffi::c_char;
+
+/// A list of jobs from `oas_vault_list_all_jobs`. Free with
+/// `oas_job_list_free`. Use from one thread at a time.
+pub struct oas_job_list {
+    items: Vec<oas_job>,
+}
+
+impl BoxHandle for oas_job_list {}
+
+fn hand_out(job: Job, out: &mut *mut oas_job) {
+    *out = oas_job::new(job).into_ptr();
+}
+
+/// The job `job_id` of this vault (Describe Job) into `*job_out`; free it
+/// with `oas_job_free`. Any thread (the vault is only read).
+///
+/// Returns `OAS_RESULT_OK`; `OAS_RESULT_NULL_ARGUMENT`, `OAS_RESULT_INVALID_UTF8`,
+/// `OAS_RESULT_INVALID_ARGUMENT` (malformed id); `OAS_RESULT_SERVER` (e.g.
+/// `JobNotExists`), `OAS_RESULT_TRANSPORT`, `OAS_RESULT_PROTOCOL`.
+#[no_mangle]
+pub unsafe extern "C" fn oas_vault_get_job(
+    vault: *const oas_vault,
+    job_id: *const c_char,
+    job_out: *mut *mut oas_job,
+) -> oas_result {
+    ffi_call(|| {
+        let v = unsafe { try_ref(vault, "vault")? };
+        let id = unsafe { try_str(job_id, "job_id")? };
+        let out = unsafe { try_out(job_out, "job_out")? };
+        hand_out(v.vault.get_job(id)?, out);
+        Ok(())
+    })
+}
+
+/// Every job the service still lists for this vault (all pages) into
+/// `*list_out`; free with `oas_job_list_free`.
+///
+/// Returns `OAS_RESULT_OK`; `OAS_RESULT_NULL_ARGUMENT`; `OAS_RESULT_SERVER`,
+/// `OAS_RESULT_TRANSPORT`, `OAS_RESULT_PROTOCOL`.
+#[no_mangle]
+pub unsafe extern "C" fn oas_vault_list_all_jobs(
+    vault: *const oas_vault,
+    list_out: *mut *mut oas_job_list,
+) -> oas_result {
+    ffi_call(|| {
+        let v = unsafe { try_ref(vault, "vault")? };
+        let out = unsafe { try_out(list_out, "list_out")? };
+        let items = v
+            .vault
+            .list_all_jobs()?
+            .into_iter()
+            .map(oas_job::new)
+            .collect();
+        *out = oas_job_list { items }.into_ptr();
+        Ok(())
+    })
+}
+
+/// Number of jobs in the list (0 for NULL).
+#[no_mangle]
+pub unsafe extern "C" fn oas_job_list_len(list: *const oas_job_list) -> usize {
+    ffi_guard(0, || unsafe { list.as_ref() }.map_or(0, |l| l.items.len()))
+}
+
+/// The job at `index`, borrowed from the list (valid until
+/// `oas_job_list_free`; never free it). Every `oas_job_*` call works on it,
+/// downloads included. NULL when `list` is NULL or `index` is out of range.
+#[no_mangle]
+pub unsafe extern "C" fn oas_job_list_get(list: *mut oas_job_list, index: usize) -> *mut oas_job {
+    ffi_guard(std::ptr::null_mut(), || {
+        unsafe { list.as_mut() }
+            .and_then(|l| l.items.get_mut(index))
+            .map_or(std::ptr::null_mut(), |j| j as *mut oas_job)
+    })
+}
+
+/// Frees a job list and the jobs borrowed from it. NULL is a no-op.
+#[no_mangle]
+pub unsafe extern "C" fn oas_job_list_free(list: *mut oas_job_list) {
+    ffi_guard((), || unsafe { oas_job_list::free_ptr(list) })
+}
+
+/// Starts an `archive-retrieval` job for `archive_id` (the SDK's
+/// `retrieve_archive`). With `has_range`, only `start..=end` (inclusive) is
+/// retrieved: `start` a multiple of 1 MiB, `end + 1` a multiple of 1 MiB or
+/// the archive size. `description` may be NULL. The new job goes to
+/// `*job_out` (free with `oas_job_free`).
+///
+/// Returns `OAS_RESULT_OK`; `OAS_RESULT_NULL_ARGUMENT`, `OAS_RESULT_INVALID_UTF8`,
+/// `OAS_RESULT_INVALID_ARGUMENT` (inverted or unaligned range, description
+/// over 128 characters); `OAS_RESULT_SERVER`, `OAS_RESULT_TRANSPORT`,
+/// `OAS_RESULT_PROTOCOL`.
+#[no_mangle]
+pub unsafe extern "C" fn oas_vault_retrieve_archive(
+    vault: *const oas_vault,
+    archive_id: *const c_char,
+    description: *const c_char,
+    has_range: bool,
+    start: u64,
+    end: u64,
+    job_out: *mut *mut oas_job,
+) -> oas_result {
+    ffi_call(|| {
+        let v = unsafe { try_ref(vault, "vault")? };
+        let archive = unsafe { try_str(archive_id, "archive_id")? };
+        let desc = unsafe { try_opt_str(description, "description")? };
+        let out = unsafe { try_out(job_out, "job_out")? };
+        let range = if has_range {
+            Some(ByteRange::new(start, end).ok_or_else(|| {
+                FfiError::invalid(format!("range {start}-{end}: end is before start"))
+            })?)
+        } else {
+            None
+        };
+        hand_out(v.vault.retrieve_archive(archive, desc, range)?, out);
+        Ok(())
+    })
+}
+
+/// Starts an `inventory-retrieval` job (the SDK's `retrieve_inventory`);
+/// `description` may be NULL. The new job goes to `*job_out`.
+///
+/// Returns `OAS_RESULT_OK`; `OAS_RESULT_NULL_ARGUMENT`, `OAS_RESULT_INVALID_UTF8`,
+/// `OAS_RESULT_INVALID_ARGUMENT`; `OAS_RESULT_SERVER`, `OAS_RESULT_TRANSPORT`,
+/// `OAS_RESULT_PROTOCOL`.
+#[no_mangle]
+pub unsafe extern "C" fn oas_vault_retrieve_inventory(
+    vault: *const oas_vault,
+    description: *const c_char,
+    job_out: *mut *mut oas_job,
+) -> oas_result {
+    ffi_call(|| {
+        let v = unsafe { try_ref(vault, "vault")? };
+        let desc = unsafe { try_opt_str(description, "description")? };
+        let out = unsafe { try_out(job_out, "job_out")? };
+        hand_out(v.vault.retrieve_inventory(desc)?, out);
+        Ok(())
+    })
+}
+
+/// Starts a `pull-from-oss` job: the OSS object `bucket`/`object` at
+/// `oss_host` becomes a new archive of this vault (its id appears in
+/// `oas_job_archive_id` once the job succeeded). `description` may be NULL.
+///
+/// Returns `OAS_RESULT_OK`; `OAS_RESULT_NULL_ARGUMENT`, `OAS_RESULT_INVALID_UTF8`,
+/// `OAS_RESULT_INVALID_ARGUMENT`; `OAS_RESULT_SERVER`, `OAS_RESULT_TRANSPORT`,
+/// `OAS_RESULT_PROTOCOL`.
+#[no_mangle]
+pub unsafe extern "C" fn oas_vault_pull_from_oss(
+    vault: *const oas_vault,
+    oss_host: *const c_char,
+    bucket: *const c_char,
+    object: *const c_char,
+    description: *const c_char,
+    job_out: *mut *mut oas_job,
+) -> oas_result {
+    ffi_call(|| {
+        let v = unsafe { try_ref(vault, "vault")? };
+        let host = unsafe { try_str(oss_host, "oss_host")? };
+        let bucket = unsafe { try_str(bucket, "bucket")? };
+        let object = unsafe { try_str(object, "object")? };
+        let desc = unsafe { try_opt_str(description, "description")? };
+        let out = unsafe { try_out(job_out, "job_out")? };
+        hand_out(v.vault.pull_from_oss(host, bucket, object, desc)?, out);
+        Ok(())
+    })
+}
+
+/// Starts a `push-to-oss` job copying archive `archive_id` to the OSS object
+/// `bucket`/`object` at `oss_host`. `description` may be NULL.
+///
+/// Returns `OAS_RESULT_OK`; `OAS_RESULT_NULL_ARGUMENT`, `OAS_RESULT_INVALID_UTF8`,
+/// `OAS_RESULT_INVALID_ARGUMENT`; `OAS_RESULT_SERVER`, `OAS_RESULT_TRANSPORT`,
+/// `OAS_RESULT_PROTOCOL`.
+#[no_mangle]
+pub unsafe extern "C" fn oas_vault_push_to_oss(
+    vault: *const oas_vault,
+    archive_id: *const c_char,
+    oss_host: *const c_char,
+    bucket: *const c_char,
+    object: *const c_char,
+    description: *const c_char,
+    job_out: *mut *mut oas_job,
+) -> oas_result {
+    ffi_call(|| {
+        let v = unsafe { try_ref(vault, "vault")? };
+        let archive = unsafe { try_str(archive_id, "archive_id")? };
+        let host = unsafe { try_str(oss_host, "oss_host")? };
+        let bucket = unsafe { try_str(bucket, "bucket")? };
+        let object = unsafe { try_str(object, "object")? };
+        let desc = unsafe { try_opt_str(description, "description")? };
+        let out = unsafe { try_out(job_out, "job_out")? };
+        hand_out(
+            v.vault.push_to_oss(archive, host, bucket, object, desc)?,
+            out,
+        );
+        Ok(())
+    })
+}
