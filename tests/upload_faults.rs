@@ -153,3 +153,64 @@ fn bandwidth_limit_holds_the_average() {
     assert!(reports.load(std::sync::atomic::Ordering::SeqCst) >= 10);
     assert_archive(&v, &id, f.path());
 }
+
+#[test]
+fn retries_and_parts_are_logged_without_secrets() {
+    use oas::log::Level;
+    use std::sync::Mutex;
+    let lines: Arc<Mutex<Vec<(Level, String, String)>>> = Arc::default();
+    let sink = lines.clone();
+    oas::log::set_sink(
+        Some(Arc::new(move |level, target, msg| {
+            sink.lock()
+                .unwrap()
+                .push((level, target.to_string(), msg.to_string()))
+        })),
+        Level::Debug,
+    );
+    let emu = emulator();
+    let c = client(&emu);
+    let v = Vault::create(&c, "logs").unwrap();
+    let f = file(3 * MIB, 7);
+    set_faults(
+        &emu,
+        json!([{"op": "UploadPart", "path": format!("/vaults/{}/*", v.id()), "times": 1,
+                "action": "error", "status": 503, "code": "ServiceUnavailable"}]),
+    );
+    let id = v.upload_archive(f.path(), None).unwrap();
+    let lines = lines.lock().unwrap().clone();
+    // Other tests of this binary log too: look only at this upload's lines,
+    // found through the completion message naming the archive.
+    let done = lines
+        .iter()
+        .find(|(lv, t, m)| *lv == Level::Info && t == "oas::uploader" && m.contains(&id))
+        .expect("archive completion logged");
+    let upload_id = done
+        .2
+        .strip_prefix("upload ")
+        .unwrap()
+        .split(':')
+        .next()
+        .unwrap();
+    let mine: Vec<_> = lines.iter().filter(|l| l.2.contains(upload_id)).collect();
+    assert!(
+        mine.iter().any(|(lv, t, m)| *lv == Level::Warn
+            && t == "oas::client"
+            && m.contains("UploadPart")
+            && m.contains("range")
+            && m.contains("ServiceUnavailable")),
+        "{mine:?}"
+    );
+    let parts_done = mine
+        .iter()
+        .filter(|(lv, t, m)| *lv == Level::Info && t == "oas::uploader" && m.contains(" done "))
+        .count();
+    assert_eq!(parts_done, 3, "{mine:?}");
+    for (_, _, m) in &lines {
+        assert!(
+            !m.contains(oas_emulator::DEFAULT_ACCESS_KEY),
+            "secret in log: {m}"
+        );
+        assert!(!m.contains("Authorization"), "header in log: {m}");
+    }
+}

@@ -50,9 +50,13 @@ pub(crate) struct Streamer {
 
 impl Drop for Streamer {
     fn drop(&mut self) {
-        // Dropping a runtime inside another runtime panics; this never does.
-        if let Some(rt) = self.rt.take() {
+        let Some(rt) = self.rt.take() else { return };
+        if tokio::runtime::Handle::try_current().is_ok() {
+            // Blocking inside a caller's async runtime would panic.
             rt.shutdown_background();
+        } else {
+            // Joins the worker thread, so nothing of it outlives the client.
+            rt.shutdown_timeout(std::time::Duration::from_secs(2));
         }
     }
 }
