@@ -37,6 +37,9 @@ int main(int argc, char **argv) {
   size_t i;
   int status = 1;
 
+  /* Results on stdout stay in order with the progress on stderr, even when
+   * stdout is a pipe (scripts/demo.sh tees it). */
+  setvbuf(stdout, NULL, _IOLBF, 0);
   for (i = 1; i < (size_t)argc; i++) {
     if (!strcmp(argv[i], "--vault") && i + 1 < (size_t)argc) {
       vault_name = argv[++i];

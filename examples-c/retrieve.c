@@ -78,6 +78,9 @@ int main(int argc, char **argv) {
   size_t i;
   int status = 1, fd;
 
+  /* Results on stdout stay in order with the progress on stderr, even when
+   * stdout is a pipe (scripts/demo.sh tees it). */
+  setvbuf(stdout, NULL, _IOLBF, 0);
   for (i = 1; i < (size_t)argc; i++) {
     const char *arg = argv[i], *val = i + 1 < (size_t)argc ? argv[i + 1] : NULL;
     if (val && !strcmp(arg, "--vault")) vault_name = val;
