@@ -23,7 +23,8 @@
  * when present. Returns 1 so callers can `return ex_fail(...)`. */
 static inline int ex_fail(const char *what, oas_result rc) {
   const oas_error *e = oas_last_error();
-  fprintf(stderr, "error: %s failed: %s (%u)\n", what, oas_result_str(rc), (unsigned)rc);
+  fprintf(stderr, "error: %s failed: %s (oas_result %u)\n", what, oas_result_str(rc),
+          (unsigned)rc);
   if (e) {
     if (oas_error_message(e)[0]) fprintf(stderr, "  message:    %s\n", oas_error_message(e));
     if (oas_error_http_status(e))
