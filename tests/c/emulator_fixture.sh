@@ -13,7 +13,8 @@ stop() {
   local dir="$1" pid
   [[ -f "$dir/pid" ]] || return 0
   pid="$(cat "$dir/pid")"
-  if kill "$pid" 2>/dev/null; then
+  # A stale pid file may name a process that is not ours any more.
+  if grep -q oas-emulator "/proc/$pid/cmdline" 2>/dev/null && kill "$pid" 2>/dev/null; then
     # Graceful stop (open requests get up to 5 s), so wait before removing data.
     for _ in $(seq 1 100); do
       kill -0 "$pid" 2>/dev/null || break
