@@ -3,12 +3,14 @@
 # suite under ctest (native and valgrind), the Python ctypes test and the
 # exported-symbols check. Installs missing tools itself. Fails fast.
 #
-#   ./scripts/test.sh            (OAS_CARGO_PROFILE=dev for a faster C build)
+#   ./scripts/test.sh            (C side against the dev build that cargo test
+#                                 already made; OAS_CARGO_PROFILE=release for an
+#                                 optimised one)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
-PROFILE="${OAS_CARGO_PROFILE:-release}"
+PROFILE="${OAS_CARGO_PROFILE:-dev}"
 BUILD_DIR="${OAS_BUILD_DIR:-build}"
 [[ "$PROFILE" == dev ]] && PROFILE_DIR=debug || PROFILE_DIR="$PROFILE"
 
