@@ -422,16 +422,12 @@ impl Job {
         if let Some(d) = description {
             check_description(d)?;
         }
+        // Checked before looking for a job to reuse, so a bad range never
+        // costs a listing.
+        let request = crate::vault_jobs::archive_retrieval_request(archive_id, description, range)?;
         if let Some(job) = Job::find_reusable(client, vault_id, archive_id, range)? {
             return Ok(job);
         }
-        let request = JobRequest {
-            job_type: "archive-retrieval".into(),
-            archive_id: Some(archive_id.to_string()),
-            description: description.map(str::to_string),
-            retrieval_byte_range: range.map(|r| r.to_header()),
-            ..Default::default()
-        };
         Job::initiate(client, vault_id, &request)
     }
 }

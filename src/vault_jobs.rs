@@ -24,6 +24,30 @@ fn non_empty(what: &str, v: &str) -> Result<String> {
     Ok(v.to_string())
 }
 
+/// The Initiate Job body of an archive retrieval, with the checks that can be
+/// made without the archive size: a non-empty id and a range starting at a
+/// multiple of 1 MiB (the server checks the end against the archive size).
+pub(crate) fn archive_retrieval_request(
+    archive_id: &str,
+    description: Option<&str>,
+    byte_range: Option<ByteRange>,
+) -> Result<JobRequest> {
+    if let Some(r) = byte_range {
+        if r.start % crate::ranges::MIB != 0 {
+            return Err(Error::InvalidArgument(format!(
+                "retrieval range {r} must start at a multiple of 1 MiB"
+            )));
+        }
+    }
+    Ok(JobRequest {
+        job_type: ARCHIVE_RETRIEVAL.into(),
+        archive_id: Some(non_empty("archive id", archive_id)?),
+        description: description.map(str::to_string),
+        retrieval_byte_range: byte_range.map(|r| r.to_header()),
+        ..Default::default()
+    })
+}
+
 impl Vault {
     /// The job `job_id` of this vault.
     pub fn get_job(&self, job_id: &str) -> Result<Job> {
@@ -50,20 +74,11 @@ impl Vault {
         description: Option<&str>,
         byte_range: Option<ByteRange>,
     ) -> Result<Job> {
-        if let Some(r) = byte_range {
-            if r.start % crate::ranges::MIB != 0 {
-                return Err(Error::InvalidArgument(format!(
-                    "retrieval range {r} must start at a multiple of 1 MiB"
-                )));
-            }
-        }
-        self.start_job(JobRequest {
-            job_type: ARCHIVE_RETRIEVAL.into(),
-            archive_id: Some(non_empty("archive id", archive_id)?),
-            description: description.map(str::to_string),
-            retrieval_byte_range: byte_range.map(|r| r.to_header()),
-            ..Default::default()
-        })
+        self.start_job(archive_retrieval_request(
+            archive_id,
+            description,
+            byte_range,
+        )?)
     }
 
     /// Starts an `inventory-retrieval` job.

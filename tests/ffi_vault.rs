@@ -3,48 +3,21 @@
 
 mod common;
 
+use common::ffi::*;
 use common::*;
 use oas::ffi::client::*;
-use oas::ffi::error::*;
 use oas::ffi::result::*;
 use oas::ffi::strings::oas_string_free;
 use oas::ffi::uploader::*;
 use oas::ffi::vault::*;
-use std::ffi::{c_char, c_int, c_void, CStr, CString};
+use std::ffi::{c_char, c_int, c_void};
 use std::ptr::{null, null_mut};
 
-fn cs(s: &str) -> CString {
-    CString::new(s).unwrap()
-}
-
-unsafe fn text(p: *const c_char) -> String {
-    assert!(!p.is_null());
-    CStr::from_ptr(p).to_str().unwrap().to_string()
-}
-
-unsafe fn last_message() -> String {
-    let e = oas_last_error();
-    assert!(!e.is_null(), "a failed call leaves an error");
-    text(oas_error_message(e))
-}
-
 unsafe fn new_client(emu: &oas_emulator::Emulator) -> *const oas_client {
-    let endpoint = cs(&emu.base_url());
-    let id = cs(oas_emulator::DEFAULT_ACCESS_ID);
-    let key = cs(oas_emulator::DEFAULT_ACCESS_KEY);
-    let mut o: oas_client_options = std::mem::zeroed();
-    oas_client_options_init(&mut o);
+    let o = default_options();
     assert_eq!(o.workers, 8);
     assert_eq!(o.upload_threshold, 64 * MIB);
-    o.endpoint = endpoint.as_ptr();
-    o.access_id = id.as_ptr();
-    o.access_key = key.as_ptr();
-    o.upload_threshold = 2 * MIB;
-    o.part_size = MIB;
-    o.retry_base_delay_ms = 10;
-    let mut c = null();
-    assert_eq!(oas_client_new(&o, &mut c), OAS_RESULT_OK);
-    c
+    c_client(emu)
 }
 
 unsafe extern "C" fn stop_at_2mib(userdata: *mut c_void, done: u64, total: u64) -> c_int {

@@ -5,6 +5,7 @@
 
 mod common;
 
+use common::ffi::*;
 use common::*;
 use oas::ffi::client::*;
 use oas::ffi::error::*;
@@ -13,40 +14,8 @@ use oas::ffi::result::*;
 use oas::ffi::strings::oas_string_free;
 use oas::ffi::vault::*;
 use oas::ffi::vault_jobs::*;
-use std::ffi::{c_char, CStr, CString};
+use std::ffi::c_char;
 use std::ptr::{null, null_mut};
-
-fn cs(s: &str) -> CString {
-    CString::new(s).unwrap()
-}
-
-unsafe fn text(p: *const c_char) -> String {
-    assert!(!p.is_null());
-    CStr::from_ptr(p).to_str().unwrap().to_string()
-}
-
-unsafe fn last_message() -> String {
-    let e = oas_last_error();
-    assert!(!e.is_null(), "a failed call leaves an error");
-    text(oas_error_message(e))
-}
-
-unsafe fn new_client(endpoint: &str) -> *const oas_client {
-    let endpoint = cs(endpoint);
-    let id = cs(oas_emulator::DEFAULT_ACCESS_ID);
-    let key = cs(oas_emulator::DEFAULT_ACCESS_KEY);
-    let mut o: oas_client_options = std::mem::zeroed();
-    oas_client_options_init(&mut o);
-    o.endpoint = endpoint.as_ptr();
-    o.access_id = id.as_ptr();
-    o.access_key = key.as_ptr();
-    o.upload_threshold = 2 * MIB;
-    o.part_size = MIB;
-    o.download_range_size = MIB;
-    let mut c = null();
-    assert_eq!(oas_client_new(&o, &mut c), OAS_RESULT_OK);
-    c
-}
 
 #[test]
 fn vault_job_methods_through_the_c_api() {
@@ -62,7 +31,7 @@ fn vault_job_methods_through_the_c_api() {
     let f = file(3 * MIB + 5, 9);
     let dir = tempfile::tempdir().unwrap();
     unsafe {
-        let c = new_client(&emu.base_url());
+        let c = c_client(&emu);
         let name = cs("c-jobs");
         let mut v = null_mut();
         assert_eq!(oas_vault_create(c, name.as_ptr(), &mut v), OAS_RESULT_OK);

@@ -181,11 +181,12 @@ static void bad_input(const oas_client *c, oas_vault *v, const char *archive, si
             OAS_RESULT_NULL_ARGUMENT, "`client`");
   CHECK_ERR(oas_job_retrieve_archive_reuse(c, oas_vault_id(v), NULL, false, 0, 0, NULL, &job),
             OAS_RESULT_NULL_ARGUMENT, "`archive_id`");
-  /* A misaligned start is not checked locally today: the service refuses it. */
+  /* A misaligned start is refused locally, before any request. */
   CHECK_ERR(oas_job_retrieve_archive_reuse(c, oas_vault_id(v), archive, true, 5, MIB - 1, NULL,
                                            &job),
-            OAS_RESULT_SERVER, "5-1048575");
-  check_server_error(400, "InvalidArgument");
+            OAS_RESULT_INVALID_ARGUMENT, "5-1048575");
+  CHECK_ERR(oas_vault_retrieve_archive(v, archive, NULL, true, 5, MIB - 1, &job),
+            OAS_RESULT_INVALID_ARGUMENT, "multiple of 1 MiB");
   CHECK_ERR(oas_job_retrieve_archive_reuse(c, oas_vault_id(v), archive, true, MIB, 0, NULL, &job),
             OAS_RESULT_INVALID_ARGUMENT, "");
   CHECK(job == NULL);
