@@ -53,6 +53,24 @@ unsafe fn client_ref<'a>(client: *const oas_client) -> super::FfiResult<&'a oas_
     unsafe { try_ref(client, "client") }
 }
 
+/// The shared body of the constructors taking a client and one string:
+/// checks the arguments, runs `make` and hands out the new vault.
+unsafe fn vault_from(
+    client: *const oas_client,
+    arg: *const c_char,
+    arg_name: &str,
+    vault_out: *mut *mut oas_vault,
+    make: impl FnOnce(&crate::Client, &str) -> crate::Result<Vault>,
+) -> oas_result {
+    ffi_call(|| {
+        let c = unsafe { client_ref(client)? };
+        let arg = unsafe { try_str(arg, arg_name)? };
+        let out = unsafe { try_out(vault_out, "vault_out")? };
+        *out = oas_vault::new(make(&c.inner, arg)?).into_ptr();
+        Ok(())
+    })
+}
+
 /// Creates the vault `name` (or finds it when it already exists) and
 /// describes it; `*vault_out` receives a handle to free with
 /// `oas_vault_free`. A name outside the service's rules (3-63 of `a-z 0-9 _ -`,
@@ -65,13 +83,7 @@ pub unsafe extern "C" fn oas_vault_create(
     name: *const c_char,
     vault_out: *mut *mut oas_vault,
 ) -> oas_result {
-    ffi_call(|| {
-        let c = unsafe { client_ref(client)? };
-        let name = unsafe { try_str(name, "name")? };
-        let out = unsafe { try_out(vault_out, "vault_out")? };
-        *out = oas_vault::new(Vault::create(&c.inner, name)?).into_ptr();
-        Ok(())
-    })
+    unsafe { vault_from(client, name, "name", vault_out, Vault::create) }
 }
 
 /// The vault with id `vault_id` into `*vault_out` (free with `oas_vault_free`).
@@ -82,13 +94,7 @@ pub unsafe extern "C" fn oas_vault_get_by_id(
     vault_id: *const c_char,
     vault_out: *mut *mut oas_vault,
 ) -> oas_result {
-    ffi_call(|| {
-        let c = unsafe { client_ref(client)? };
-        let id = unsafe { try_str(vault_id, "vault_id")? };
-        let out = unsafe { try_out(vault_out, "vault_out")? };
-        *out = oas_vault::new(Vault::get_by_id(&c.inner, id)?).into_ptr();
-        Ok(())
-    })
+    unsafe { vault_from(client, vault_id, "vault_id", vault_out, Vault::get_by_id) }
 }
 
 /// The vault named `name` (found by listing all vaults) into `*vault_out`.
@@ -100,13 +106,7 @@ pub unsafe extern "C" fn oas_vault_get_by_name(
     name: *const c_char,
     vault_out: *mut *mut oas_vault,
 ) -> oas_result {
-    ffi_call(|| {
-        let c = unsafe { client_ref(client)? };
-        let name = unsafe { try_str(name, "name")? };
-        let out = unsafe { try_out(vault_out, "vault_out")? };
-        *out = oas_vault::new(Vault::get_by_name(&c.inner, name)?).into_ptr();
-        Ok(())
-    })
+    unsafe { vault_from(client, name, "name", vault_out, Vault::get_by_name) }
 }
 
 /// Deletes the (empty) vault with id `vault_id`.
