@@ -5,7 +5,9 @@
 use super::job::oas_job;
 use super::result::*;
 use super::vault::oas_vault;
-use super::{ffi_call, ffi_guard, try_opt_str, try_out, try_ref, try_str, BoxHandle, FfiError};
+use super::{
+    ffi_call, ffi_guard, try_opt_str, try_out, try_ref, try_str, BoxHandle, FfiError, FfiResult,
+};
 use crate::job::Job;
 use crate::ranges::ByteRange;
 use std::ffi::c_char;
@@ -20,6 +22,28 @@ impl BoxHandle for oas_job_list {}
 
 fn hand_out(job: Job, out: &mut *mut oas_job) {
     *out = oas_job::new(job).into_ptr();
+}
+
+/// The OSS location and description arguments shared by pull and push.
+struct OssArgs<'a> {
+    host: &'a str,
+    bucket: &'a str,
+    object: &'a str,
+    description: Option<&'a str>,
+}
+
+unsafe fn oss_args<'a>(
+    oss_host: *const c_char,
+    bucket: *const c_char,
+    object: *const c_char,
+    description: *const c_char,
+) -> FfiResult<OssArgs<'a>> {
+    Ok(OssArgs {
+        host: unsafe { try_str(oss_host, "oss_host")? },
+        bucket: unsafe { try_str(bucket, "bucket")? },
+        object: unsafe { try_str(object, "object")? },
+        description: unsafe { try_opt_str(description, "description")? },
+    })
 }
 
 /// The job `job_id` of this vault (Describe Job) into `*job_out`; free it
@@ -167,12 +191,12 @@ pub unsafe extern "C" fn oas_vault_pull_from_oss(
 ) -> oas_result {
     ffi_call(|| {
         let v = unsafe { try_ref(vault, "vault")? };
-        let host = unsafe { try_str(oss_host, "oss_host")? };
-        let bucket = unsafe { try_str(bucket, "bucket")? };
-        let object = unsafe { try_str(object, "object")? };
-        let desc = unsafe { try_opt_str(description, "description")? };
+        let a = unsafe { oss_args(oss_host, bucket, object, description)? };
         let out = unsafe { try_out(job_out, "job_out")? };
-        hand_out(v.vault.pull_from_oss(host, bucket, object, desc)?, out);
+        let job = v
+            .vault
+            .pull_from_oss(a.host, a.bucket, a.object, a.description)?;
+        hand_out(job, out);
         Ok(())
     })
 }
@@ -196,15 +220,12 @@ pub unsafe extern "C" fn oas_vault_push_to_oss(
     ffi_call(|| {
         let v = unsafe { try_ref(vault, "vault")? };
         let archive = unsafe { try_str(archive_id, "archive_id")? };
-        let host = unsafe { try_str(oss_host, "oss_host")? };
-        let bucket = unsafe { try_str(bucket, "bucket")? };
-        let object = unsafe { try_str(object, "object")? };
-        let desc = unsafe { try_opt_str(description, "description")? };
+        let a = unsafe { oss_args(oss_host, bucket, object, description)? };
         let out = unsafe { try_out(job_out, "job_out")? };
-        hand_out(
-            v.vault.push_to_oss(archive, host, bucket, object, desc)?,
-            out,
-        );
+        let job = v
+            .vault
+            .push_to_oss(archive, a.host, a.bucket, a.object, a.description)?;
+        hand_out(job, out);
         Ok(())
     })
 }
