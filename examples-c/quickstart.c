@@ -14,9 +14,7 @@
 #include "example_util.h"
 
 int main(int argc, char **argv) {
-  const char *vault_name = "liboas-quickstart", *path = NULL;
-  uint64_t size = 3000000;
-  char generated[4096];
+  ex_args args = {"liboas-quickstart", NULL, 3000000, 0, 0, {0}};
   const oas_client *client = NULL;
   oas_vault *vault = NULL;
   oas_vault_list *vaults = NULL;
@@ -29,26 +27,12 @@ int main(int argc, char **argv) {
   /* Results on stdout stay in order with the progress on stderr, even when
    * stdout is a pipe (scripts/demo.sh tees it). */
   setvbuf(stdout, NULL, _IOLBF, 0);
-  for (i = 1; i < (size_t)argc; i++) {
-    if (!strcmp(argv[i], "--vault") && i + 1 < (size_t)argc) {
-      vault_name = argv[++i];
-    } else if (!strcmp(argv[i], "--size") && i + 1 < (size_t)argc) {
-      size = strtoull(argv[++i], NULL, 10);
-    } else if (argv[i][0] != '-' && !path) {
-      path = argv[i];
-    } else {
-      fprintf(stderr, "usage: %s [--vault NAME] [--size BYTES] [FILE]\n", argv[0]);
-      return 2;
-    }
-  }
-  if (!(client = ex_client_from_env(NULL))) return 1;
-  if (!path) {
-    if (ex_generate_file(size, generated, sizeof generated) != 0) goto out;
-    path = generated;
-  }
+  if ((status = ex_parse_args(argc, argv, &args)) != 0) return status;
+  status = 1;
+  if (!(client = ex_client_from_env(NULL))) goto out;
 
   /* Creating an existing vault is not an error: it returns that vault. */
-  rc = oas_vault_create(client, vault_name, &vault);
+  rc = oas_vault_create(client, args.vault, &vault);
   if (rc != OAS_RESULT_OK) {
     ex_fail("oas_vault_create", rc);
     goto out;
@@ -57,7 +41,7 @@ int main(int argc, char **argv) {
          oas_vault_creation_date(vault));
 
   ex_progress_init(&progress, "upload");
-  rc = oas_vault_upload_archive(vault, path, "liboas quickstart", ex_progress_cb, &progress,
+  rc = oas_vault_upload_archive(vault, args.path, "liboas quickstart", ex_progress_cb, &progress,
                                 &archive_id);
   if (rc != OAS_RESULT_OK) {
     fputc('\n', stderr);
@@ -81,7 +65,7 @@ int main(int argc, char **argv) {
   status = 0;
 
 out:
-  if (path == generated) remove(generated);
+  ex_args_done(&args);
   oas_string_free(archive_id);
   oas_vault_list_free(vaults);
   oas_vault_free(vault);

@@ -23,9 +23,8 @@
 #include "example_util.h"
 
 int main(int argc, char **argv) {
-  const char *vault_name = "liboas-resume", *path = NULL;
-  uint64_t size = 8 * 1048576 + 123, part_mib = 1;
-  char generated[4096], upload_id[128], tree[OAS_DIGEST_BUF_LEN];
+  ex_args args = {"liboas-resume", NULL, 8 * 1048576 + 123, 1, 0, {0}};
+  char upload_id[128], tree[OAS_DIGEST_BUF_LEN];
   oas_client_options opts;
   const oas_client *client = NULL;
   oas_vault *vault = NULL;
@@ -34,42 +33,25 @@ int main(int argc, char **argv) {
   char *archive_id = NULL;
   ex_progress progress;
   oas_result rc;
-  size_t i;
   int status = 1;
 
   /* Results on stdout stay in order with the progress on stderr, even when
    * stdout is a pipe (scripts/demo.sh tees it). */
   setvbuf(stdout, NULL, _IOLBF, 0);
-  for (i = 1; i < (size_t)argc; i++) {
-    if (!strcmp(argv[i], "--vault") && i + 1 < (size_t)argc) {
-      vault_name = argv[++i];
-    } else if (!strcmp(argv[i], "--size") && i + 1 < (size_t)argc) {
-      size = strtoull(argv[++i], NULL, 10);
-    } else if (!strcmp(argv[i], "--part-mib") && i + 1 < (size_t)argc) {
-      part_mib = strtoull(argv[++i], NULL, 10);
-    } else if (argv[i][0] != '-' && !path) {
-      path = argv[i];
-    } else {
-      fprintf(stderr, "usage: %s [--vault NAME] [--size BYTES] [--part-mib N] [FILE]\n", argv[0]);
-      return 2;
-    }
-  }
+  if ((status = ex_parse_args(argc, argv, &args)) != 0) return status;
+  status = 1;
   oas_client_options_init(&opts);
-  opts.part_size = part_mib * 1048576;
+  opts.part_size = args.part_mib * 1048576;
   opts.workers = 2;
-  if (!(client = ex_client_from_env(&opts))) return 1;
-  if (!path) {
-    if (ex_generate_file(size, generated, sizeof generated) != 0) goto out;
-    path = generated;
-  }
-  rc = oas_vault_create(client, vault_name, &vault);
+  if (!(client = ex_client_from_env(&opts))) goto out;
+  rc = oas_vault_create(client, args.vault, &vault);
   if (rc != OAS_RESULT_OK) {
     ex_fail("oas_vault_create", rc);
     goto out;
   }
 
   /* 1-2: start, and stop half-way from the callback. */
-  rc = oas_vault_initiate_uploader(vault, path, "liboas resume example", &uploader);
+  rc = oas_vault_initiate_uploader(vault, args.path, "liboas resume example", &uploader);
   if (rc != OAS_RESULT_OK) {
     ex_fail("oas_vault_initiate_uploader", rc);
     goto out;
@@ -103,7 +85,7 @@ int main(int argc, char **argv) {
   printf("recovered upload %s (created %s); resuming\n", oas_uploader_id(recovered),
          oas_uploader_creation_date(recovered));
   ex_progress_init(&progress, "resume");
-  rc = oas_uploader_resume(recovered, path, ex_progress_cb, &progress, &archive_id);
+  rc = oas_uploader_resume(recovered, args.path, ex_progress_cb, &progress, &archive_id);
   if (rc != OAS_RESULT_OK) {
     fputc('\n', stderr);
     ex_fail("oas_uploader_resume", rc);
@@ -112,7 +94,7 @@ int main(int argc, char **argv) {
   ex_progress_end(&progress);
 
   /* 4: the archive's tree etag must be the file's. */
-  rc = oas_etag_compute_file(path, 0, OAS_SIZE_TO_END, NULL, tree);
+  rc = oas_etag_compute_file(args.path, 0, OAS_SIZE_TO_END, NULL, tree);
   if (rc != OAS_RESULT_OK) {
     ex_fail("oas_etag_compute_file", rc);
     goto out;
@@ -132,7 +114,7 @@ int main(int argc, char **argv) {
   status = 0;
 
 out:
-  if (path == generated) remove(generated);
+  ex_args_done(&args);
   oas_job_free(job);
   oas_string_free(archive_id);
   oas_uploader_free(recovered);

@@ -15,9 +15,7 @@ fn flipped_byte_is_retried_then_reported() {
     let env = start_default();
     let len = 4 * MIB + 9;
     let bytes = data(len, 40);
-    let archive = env.upload(&bytes);
-    let mut job = env.retrieve(&archive, None);
-    job.wait(&fast_wait()).unwrap();
+    let mut job = env.ready_job(&bytes);
     let dir = tempfile::tempdir().unwrap();
 
     // Once: the range is fetched again and the download succeeds.
@@ -71,9 +69,7 @@ fn unaligned_ranges_are_caught_by_the_final_check() {
     let env = start_default();
     let len = 5 * MIB + 7;
     let bytes = data(len, 41);
-    let archive = env.upload(&bytes);
-    let mut job = env.retrieve(&archive, None);
-    job.wait(&fast_wait()).unwrap();
+    let mut job = env.ready_job(&bytes);
     // 3 MiB ranges are not tree nodes: no header to check them against. The
     // corrupted byte must still be caught by the whole-output check.
     env.faults(json!([{"op":"GetJobOutput","times":1,"action":"flip","offset":7}]));
@@ -103,9 +99,7 @@ fn truncated_and_reset_bodies_are_retried() {
     let env = start_default();
     let len = 3 * MIB + 1;
     let bytes = data(len, 42);
-    let archive = env.upload(&bytes);
-    let mut job = env.retrieve(&archive, None);
-    job.wait(&fast_wait()).unwrap();
+    let mut job = env.ready_job(&bytes);
     let dir = tempfile::tempdir().unwrap();
     let opts = DownloadOptions {
         range_size: Some(MIB),
@@ -253,9 +247,7 @@ fn bandwidth_limit_live_progress_and_bad_targets() {
     let env = start_default();
     let len = 3 * MIB;
     let bytes = data(len, 45);
-    let archive = env.upload(&bytes);
-    let mut job = env.retrieve(&archive, None);
-    job.wait(&fast_wait()).unwrap();
+    let mut job = env.ready_job(&bytes);
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("slow");
     // 3 MiB at 4 MiB/s takes about 0.75 s; a probe watches it from another thread.

@@ -40,9 +40,7 @@ fn sigkilled_download_resumes_byte_identical() {
     let env = start_default();
     let len = 12 * MIB + 321;
     let bytes = data(len, 50);
-    let archive = env.upload(&bytes);
-    let mut job = env.retrieve(&archive, None);
-    job.wait(&fast_wait()).unwrap();
+    let mut job = env.ready_job(&bytes);
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("killed.bin");
     let journal = Journal::path_for(&out);
@@ -107,9 +105,7 @@ fn cancelled_download_resumes_and_damaged_range_is_refetched() {
     let env = start_default();
     let len = 8 * MIB + 5;
     let bytes = data(len, 51);
-    let archive = env.upload(&bytes);
-    let mut job = env.retrieve(&archive, None);
-    job.wait(&fast_wait()).unwrap();
+    let mut job = env.ready_job(&bytes);
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("c.bin");
     let journal = Journal::path_for(&out);

@@ -455,6 +455,19 @@ pub unsafe extern "C" fn oas_job_set_progress_callback(
     })
 }
 
+/// Runs one download of `job` under a freshly armed cancel token, so that
+/// `oas_job_cancel` stops exactly this transfer, and refreshes the fields after.
+unsafe fn download(
+    job: *const oas_job,
+    f: impl FnOnce(&mut Job, &DownloadOptions) -> crate::Result<()>,
+) -> FfiResult<()> {
+    let handle = oas_job::try_ref(job, "job")?;
+    let token = handle.arm();
+    let mut j = handle.lock();
+    j.options.cancel = Some(token);
+    Ok(j.with(f)?)
+}
+
 fn range(start: u64, end: u64) -> Result<ByteRange, Error> {
     ByteRange::new(start, end)
         .ok_or_else(|| Error::InvalidArgument(format!("range {start}-{end}: end is before start")))
@@ -484,15 +497,11 @@ pub unsafe extern "C" fn oas_job_download_by_range(
     block: bool,
 ) -> oas_result {
     ffi_call(|| {
-        let handle = oas_job::try_ref(job, "job")?;
-        let token = handle.arm();
-        let mut j = handle.lock();
-        j.options.cancel = Some(token);
         let path = std::path::Path::new(try_str(path, "path")?);
         let r = range(start, end)?;
-        Ok(j.with(|job, o| {
+        download(job, |job, o| {
             job.download_by_range_with(r, Target::Path(path), chunk_size, block, o)
-        })?)
+        })
     })
 }
 
@@ -509,12 +518,10 @@ pub unsafe extern "C" fn oas_job_download_by_range_fd(
     block: bool,
 ) -> oas_result {
     ffi_call(|| {
-        let handle = oas_job::try_ref(job, "job")?;
-        let token = handle.arm();
-        let mut j = handle.lock();
-        j.options.cancel = Some(token);
         let r = range(start, end)?;
-        Ok(j.with(|job, o| job.download_by_range_with(r, Target::Fd(fd), chunk_size, block, o))?)
+        download(job, |job, o| {
+            job.download_by_range_with(r, Target::Fd(fd), chunk_size, block, o)
+        })
     })
 }
 
@@ -534,11 +541,9 @@ pub unsafe extern "C" fn oas_job_download_to_file(
     block: bool,
 ) -> oas_result {
     ffi_call(|| {
-        let handle = oas_job::try_ref(job, "job")?;
-        let token = handle.arm();
-        let mut j = handle.lock();
-        j.options.cancel = Some(token);
         let path = std::path::Path::new(try_str(path, "path")?);
-        Ok(j.with(|job, o| job.download_to_file_with(path, chunk_size, block, o))?)
+        download(job, |job, o| {
+            job.download_to_file_with(path, chunk_size, block, o)
+        })
     })
 }

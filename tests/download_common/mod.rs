@@ -91,6 +91,15 @@ impl Env {
         job
     }
 
+    /// Uploads `bytes`, starts a retrieval of the whole archive and waits
+    /// until it has succeeded.
+    pub fn ready_job(&self, bytes: &[u8]) -> Job {
+        let archive = self.upload(bytes);
+        let mut job = self.retrieve(&archive, None);
+        job.wait(&fast_wait()).unwrap();
+        job
+    }
+
     /// Starts an inventory retrieval.
     pub fn inventory_job(&self) -> Job {
         let req = JobRequest {
