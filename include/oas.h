@@ -568,7 +568,8 @@ oas_result oas_etag_compute_fd(int fd, uint64_t offset, uint64_t size, char *eta
 oas_result oas_tree_etag_combine(const char *const *tree_etags, size_t count, char *tree_etag_out);
 
 /**
- * Number of bytes in the inclusive range `start..=end`; 0 when `end < start`.
+ * Number of bytes in the inclusive range `start..=end`; 0 when `end < start`;
+ * `UINT64_MAX` for `0..=UINT64_MAX`, whose 2^64 bytes do not fit.
  * Thread-safe; does not touch `oas_last_error()`.
  */
 uint64_t oas_range_size(uint64_t start, uint64_t end);

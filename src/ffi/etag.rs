@@ -275,7 +275,8 @@ pub unsafe extern "C" fn oas_tree_etag_combine(
     })
 }
 
-/// Number of bytes in the inclusive range `start..=end`; 0 when `end < start`.
+/// Number of bytes in the inclusive range `start..=end`; 0 when `end < start`;
+/// `UINT64_MAX` for `0..=UINT64_MAX`, whose 2^64 bytes do not fit.
 /// Thread-safe; does not touch `oas_last_error()`.
 #[no_mangle]
 pub extern "C" fn oas_range_size(start: u64, end: u64) -> u64 {
