@@ -51,7 +51,7 @@ static struct {
 static unsigned g_call_timeout = 60;
 static const char *volatile g_current = "";
 
-static void sweep_on_alarm(int sig) {
+static inline void sweep_on_alarm(int sig) {
   const char *m = "bad-input sweep: call did not return in time: ";
   (void)sig;
   if (write(2, m, strlen(m)) < 0 || write(2, g_current, strlen(g_current)) < 0 || write(2, "\n", 1) < 0) {
@@ -73,31 +73,31 @@ static unsigned g_calls = 0;
 /* --- checks -------------------------------------------------------------- */
 
 /* Puts a known failure in the last-error slot and returns it. */
-static const oas_error *sweep_mark(void) {
+static inline const oas_error *sweep_mark(void) {
   uint64_t n;
   CHECK(oas_calc_num_part(0, 1, &n) == OAS_RESULT_INVALID_ARGUMENT);
   return oas_last_error();
 }
 
 /* A live error object for the oas_error_* accessors. */
-static const oas_error *sweep_error(void) { return sweep_mark(); }
+static inline const oas_error *sweep_error(void) { return sweep_mark(); }
 
 /* An accessor, free or no-op call left the slot as it was. */
-static void sweep_slot_kept(const oas_error *mark, const char *label) {
+static inline void sweep_slot_kept(const oas_error *mark, const char *label) {
   if (oas_last_error() != mark || oas_error_code(oas_last_error()) != OAS_RESULT_INVALID_ARGUMENT) {
     fprintf(stderr, "%s: changed the last-error slot\n", label);
     g_failures++;
   }
 }
 
-static void sweep_str(const char *got, const char *want, const char *label, int line) {
+static inline void sweep_str(const char *got, const char *want, const char *label, int line) {
   if (got == NULL || strcmp(got, want) != 0) {
     fprintf(stderr, "line %d: %s gave \"%s\", expected \"%s\"\n", line, label, got ? got : "(NULL)", want);
     g_failures++;
   }
 }
 
-static void sweep_val(long long got, long long want, const char *label, int line) {
+static inline void sweep_val(long long got, long long want, const char *label, int line) {
   if (got != want) {
     fprintf(stderr, "line %d: %s gave %lld, expected %lld\n", line, label, got, want);
     g_failures++;
@@ -105,7 +105,7 @@ static void sweep_val(long long got, long long want, const char *label, int line
 }
 
 /* The call failed (any code but a panic) and explained itself. */
-static void sweep_failed(oas_result rc, const char *label, int line) {
+static inline void sweep_failed(oas_result rc, const char *label, int line) {
   const oas_error *e = oas_last_error();
   if (rc == OAS_RESULT_OK || rc == OAS_RESULT_PANIC || e == NULL || oas_error_code(e) != rc ||
       oas_error_message(e)[0] == '\0') {
@@ -117,7 +117,7 @@ static void sweep_failed(oas_result rc, const char *label, int line) {
 
 /* A NULL the API allows: the call ran; it did not refuse that NULL, did not
  * panic, and a failure (the fixture may be used up by now) is explained. */
-static void sweep_tolerated(oas_result rc, const char *label) {
+static inline void sweep_tolerated(oas_result rc, const char *label) {
   const oas_error *e = oas_last_error();
   if (rc == OAS_RESULT_NULL_ARGUMENT || rc == OAS_RESULT_PANIC || rc == OAS_RESULT_INVALID_UTF8 ||
       (rc == OAS_RESULT_OK && e != NULL) ||
@@ -127,21 +127,21 @@ static void sweep_tolerated(oas_result rc, const char *label) {
   }
 }
 
-static void sweep_check_last_error(void) {
+static inline void sweep_check_last_error(void) {
   uint64_t n;
   CHECK(oas_calc_num_part(1, 1, &n) == OAS_RESULT_OK);
   CHECK(oas_last_error() == NULL);
   CHECK(sweep_mark() != NULL);
 }
 
-static int sweep_progress(void *userdata, uint64_t done, uint64_t total) {
+static inline int sweep_progress(void *userdata, uint64_t done, uint64_t total) {
   (void)userdata;
   (void)done;
   (void)total;
   return 0;
 }
 
-static void sweep_log(void *userdata, uint32_t level, const char *target, const char *message) {
+static inline void sweep_log(void *userdata, uint32_t level, const char *target, const char *message) {
   (void)userdata;
   (void)level;
   (void)target;
@@ -149,7 +149,7 @@ static void sweep_log(void *userdata, uint32_t level, const char *target, const 
 }
 
 /* A new descriptor of the small file for each call that reads one to its end. */
-static int sweep_fresh_fd(void) {
+static inline int sweep_fresh_fd(void) {
   if (F.tmp_fd >= 0) close(F.tmp_fd);
   F.tmp_fd = open(F.small_path, O_RDONLY);
   return F.tmp_fd;
@@ -163,7 +163,7 @@ static const char SWEEP_INVENTORY[] =
 
 /* A client with short timeouts and few retries, so that no call can wait
  * long, against the emulator named by OAS_ENDPOINT & co. */
-static const oas_client *sweep_client(void) {
+static inline const oas_client *sweep_client(void) {
   const oas_client *c = NULL;
   oas_client_options_init(&F.opts);
   F.opts.endpoint = getenv("OAS_ENDPOINT");
@@ -185,7 +185,7 @@ static const oas_client *sweep_client(void) {
 }
 
 /* Builds every handle; exits (2) when the emulator is not usable. */
-static void sweep_fixture_make(const char *prefix) {
+static inline void sweep_fixture_make(const char *prefix) {
   const char *tmp = getenv("TMPDIR");
   oas_job *listed = NULL;
   int ok = 1;
@@ -230,7 +230,7 @@ static void sweep_fixture_make(const char *prefix) {
   }
 }
 
-static void sweep_fixture_free(void) {
+static inline void sweep_fixture_free(void) {
   oas_set_log_callback(NULL, NULL, 0);
   oas_job_list_free(F.job_list);
   oas_uploader_list_free(F.uploader_list);
