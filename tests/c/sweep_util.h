@@ -79,8 +79,11 @@ static inline const oas_error *sweep_mark(void) {
   return oas_last_error();
 }
 
-/* A live error object for the oas_error_* accessors. */
-static inline const oas_error *sweep_error(void) { return sweep_mark(); }
+/* A live error object for the oas_error_* accessors: the one sweep_mark()
+ * just stored (making a new one would change the slot under test). */
+static inline const oas_error *sweep_error(void) {
+  return oas_last_error() != NULL ? oas_last_error() : sweep_mark();
+}
 
 /* An accessor, free or no-op call left the slot as it was. */
 static inline void sweep_slot_kept(const oas_error *mark, const char *label) {
