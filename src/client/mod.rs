@@ -295,7 +295,7 @@ fn check_proxy(proxy: &str) -> Result<reqwest::Proxy> {
     if url.scheme() != "http" && url.scheme() != "https" {
         return Err(bad("must use http or https".into()));
     }
-    if url.host_str().is_none_or(str::is_empty) {
+    if url.host_str().map_or(true, str::is_empty) {
         return Err(bad("has no host".into()));
     }
     reqwest::Proxy::all(url).map_err(|e| bad(e.to_string()))

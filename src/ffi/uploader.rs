@@ -142,7 +142,8 @@ fn with_progress(progress: oas_progress_fn, userdata: *mut c_void) -> UploadOpti
 /// `oas_string_free`). `progress` may be NULL. Codes: `OAS_RESULT_CANCELLED`
 /// (callback or `oas_uploader_stop`; resumable), `OAS_RESULT_UPLOAD_FAILED`,
 /// `OAS_RESULT_INVALID_STATE` (a recovered uploader: use
-/// `oas_uploader_resume`; or the file changed size), `OAS_RESULT_IO`,
+/// `oas_uploader_resume`; the file changed size; or this handle already
+/// completed the upload or aborted it with `oas_uploader_cancel`), `OAS_RESULT_IO`,
 /// `OAS_RESULT_TRANSPORT`, `OAS_RESULT_SERVER`.
 #[no_mangle]
 pub unsafe extern "C" fn oas_uploader_start(
@@ -197,7 +198,11 @@ pub unsafe extern "C" fn oas_uploader_stop(uploader: *const oas_uploader) {
 }
 
 /// Aborts the upload on the server (the SDK's `cancel`), stopping a running
-/// transfer first. The upload id is unusable afterwards.
+/// transfer first; may be called from the progress callback. The upload id is
+/// unusable afterwards: `oas_uploader_start`, `oas_uploader_resume` and
+/// `oas_uploader_cancel` on this handle then fail with
+/// `OAS_RESULT_INVALID_STATE` without a request. Other codes:
+/// `OAS_RESULT_NULL_ARGUMENT`, `OAS_RESULT_TRANSPORT`, `OAS_RESULT_SERVER`.
 #[no_mangle]
 pub unsafe extern "C" fn oas_uploader_cancel(uploader: *const oas_uploader) -> oas_result {
     ffi_call(|| {

@@ -107,9 +107,15 @@ static inline void sweep_val(long long got, long long want, const char *label, i
   }
 }
 
+/* SWEEP_VERBOSE=1 lists each call's outcome (for reviewing the codes). */
+static inline void sweep_trace(oas_result rc, const char *label) {
+  if (getenv("SWEEP_VERBOSE")) printf("%-60s %3u %s\n", label, (unsigned)rc, oas_error_message(oas_last_error()));
+}
+
 /* The call failed (any code but a panic) and explained itself. */
 static inline void sweep_failed(oas_result rc, const char *label, int line) {
   const oas_error *e = oas_last_error();
+  sweep_trace(rc, label);
   if (rc == OAS_RESULT_OK || rc == OAS_RESULT_PANIC || e == NULL || oas_error_code(e) != rc ||
       oas_error_message(e)[0] == '\0') {
     fprintf(stderr, "line %d: %s returned %u (%s), message \"%s\": expected a failure with a message\n", line,
@@ -122,6 +128,7 @@ static inline void sweep_failed(oas_result rc, const char *label, int line) {
  * panic, and a failure (the fixture may be used up by now) is explained. */
 static inline void sweep_tolerated(oas_result rc, const char *label) {
   const oas_error *e = oas_last_error();
+  sweep_trace(rc, label);
   if (rc == OAS_RESULT_NULL_ARGUMENT || rc == OAS_RESULT_PANIC || rc == OAS_RESULT_INVALID_UTF8 ||
       (rc == OAS_RESULT_OK && e != NULL) ||
       (rc != OAS_RESULT_OK && (e == NULL || oas_error_message(e)[0] == '\0'))) {

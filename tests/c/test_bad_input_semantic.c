@@ -299,10 +299,10 @@ static void cancelled_handles(void) {
   EXPECT_FAIL(oas_uploader_start(u, stop_on_first, &s, &again));
   CHECK(s.cancel_rc == OAS_RESULT_OK);
   CHECK(again == NULL);
-  EXPECT_FAIL(oas_uploader_start(u, NULL, NULL, &again));
-  EXPECT_FAIL(oas_uploader_resume(u, src, NULL, NULL, &again));
-  EXPECT_FAIL(oas_uploader_cancel(u));
-  EXPECT_FAIL(oas_vault_recover_uploader(F.vault, oas_uploader_id(u), &r));
+  EXPECT(oas_uploader_start(u, NULL, NULL, &again), OAS_RESULT_INVALID_STATE, "aborted");
+  EXPECT(oas_uploader_resume(u, src, NULL, NULL, &again), OAS_RESULT_INVALID_STATE, "aborted");
+  EXPECT(oas_uploader_cancel(u), OAS_RESULT_INVALID_STATE, "aborted");
+  EXPECT(oas_vault_recover_uploader(F.vault, oas_uploader_id(u), &r), OAS_RESULT_SERVER, "UploadIdNotExists");
   CHECK(again == NULL && r == NULL);
   CHECK(oas_uploader_id(u) != NULL && oas_uploader_part_size(u) == MIB);
   oas_uploader_free(u);
@@ -316,7 +316,12 @@ static void cancelled_handles(void) {
   CHECK_OK(oas_vault_recover_uploader(F.vault, oas_uploader_id(u), &r));
   CHECK_OK(oas_uploader_resume(r, src, NULL, NULL, &again));
   CHECK(again != NULL);
-  EXPECT_FAIL(oas_uploader_resume(r, src, NULL, NULL, &id)); /* completed: the id is gone */
+  /* Completed: this handle refuses at once; another handle to the same id
+   * gets the server's answer. */
+  EXPECT(oas_uploader_resume(r, src, NULL, NULL, &id), OAS_RESULT_INVALID_STATE, "already complete");
+  EXPECT(oas_uploader_start(r, NULL, NULL, &id), OAS_RESULT_INVALID_STATE, "");
+  EXPECT(oas_uploader_cancel(r), OAS_RESULT_INVALID_STATE, "already complete");
+  EXPECT(oas_uploader_resume(u, src, NULL, NULL, &id), OAS_RESULT_SERVER, "UploadIdNotExists");
   oas_string_free(again);
   oas_uploader_free(r);
   oas_uploader_free(u);
