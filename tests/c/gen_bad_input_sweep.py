@@ -346,7 +346,21 @@ def emit_value_call(func, override, label):
             f'    sweep_slot_kept(mark, "{label}");', "  }"]
 
 
+def check_tables(funcs):
+    """Every entry of the tables names a function (and parameter) of the
+    header, so that a removed or renamed export leaves no stale expectation."""
+    params = {f.name: {p.name for p in f.params} for f in funcs}
+    stale = [k for k in list(NULL_VALUE) + list(NO_POINTER) if k not in params]
+    for key in list(VALID_BY_FUNC) + list(OPTIONAL) + list(EMPTY_OK):
+        func, param = key.split(".")
+        if func != "*" and (func not in params or param not in params[func]):
+            stale.append(key)
+    if stale:
+        raise SystemExit(f"table entries for no function of the header: {stale}")
+
+
 def generate(funcs):
+    check_tables(funcs)
     strict, optional, noptr, names = [], [], [], []
     calls = 0
     for f in funcs:
@@ -426,7 +440,37 @@ def check_exports(funcs, lib):
     return 0
 
 
+def self_test(header):
+    """A new export is swept with no edit here, and one the tables cannot
+    cover stops the generator: checked on copies of the real header."""
+    base = open(header, encoding="utf-8").read()
+    end = base.rindex("#ifdef __cplusplus\n}")
+
+    def run(extra):
+        funcs = [Func(*m.groups()) for m in PROTO.finditer(base[:end] + extra + base[end:])]
+        return generate(funcs)
+
+    text = run("oas_result oas_vault_frobnicate(const oas_vault *vault, const char *archive_id, char **x_out);\n")
+    for want in ('oas_vault_frobnicate(NULL, F.archive_id, &o2)', "`vault`", "`x_out`", "`archive_id`",
+                 'oas_vault_frobnicate(F.vault, SWEEP_BAD_UTF8, &o2)', 'oas_vault_frobnicate(F.vault, "", &o2)'):
+        if want not in text:
+            raise SystemExit(f"self-test: a new export was not swept ({want!r} missing)")
+    for extra, why in (("const char *oas_vault_motto(const oas_vault *vault);\n", "NULL_VALUE"),
+                       ("oas_result oas_vault_frob(const oas_vault *vault, const char *gadget);\n", "VALID_"),
+                       ("uint32_t oas_magic(uint32_t x);\n", "NO_POINTER")):
+        try:
+            run(extra)
+        except SystemExit as e:
+            if why not in str(e):
+                raise SystemExit(f"self-test: {extra.strip()} stopped for the wrong reason: {e}")
+            continue
+        raise SystemExit(f"self-test: {extra.strip()} was accepted without a table entry")
+    print("generator self-test passed")
+
+
 def main():
+    if len(sys.argv) == 3 and sys.argv[2] == "--self-test":
+        return self_test(sys.argv[1])
     if len(sys.argv) == 4 and sys.argv[2] == "--check-exports":
         sys.exit(check_exports(parse_header(sys.argv[1]), sys.argv[3]))
     if len(sys.argv) != 3:

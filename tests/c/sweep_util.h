@@ -41,7 +41,7 @@ static struct {
   uint8_t data[4];
   const char *tree_etags[1];
   unsigned char *bytes;
-  char *small_path, *big_path, *inventory_path;
+  char *small_path, *big_path, *inventory_path, *fd_path;
   char out_path[4200];
   int in_fd, out_fd, tmp_fd;
 } F;
@@ -214,7 +214,8 @@ static inline void sweep_fixture_make(const char *prefix) {
   memcpy(F.data, "oas!", 4);
   F.tree_etags[0] = "8F293A2F6C19B345152F7A49BB4C643C";
   F.in_fd = open(F.small_path, O_RDONLY);
-  F.out_fd = open(F.big_path, O_WRONLY);
+  F.fd_path = temp_file_with(F.bytes, 0); /* behind out_fd, written by nothing else */
+  F.out_fd = open(F.fd_path, O_WRONLY);
   F.etag = oas_etag_new();
   F.archive_len = 1000;
 
@@ -258,6 +259,8 @@ static inline void sweep_fixture_free(void) {
   unlink(F.small_path);
   unlink(F.big_path);
   unlink(F.inventory_path);
+  unlink(F.fd_path);
+  free(F.fd_path);
   unlink(F.out_path);
   free(F.small_path);
   free(F.big_path);
