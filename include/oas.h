@@ -539,7 +539,7 @@ oas_result oas_etag_compute_buffer(const uint8_t *data, size_t len, char *etag_o
  * Returns `OAS_RESULT_OK`; `OAS_RESULT_NULL_ARGUMENT` (NULL `path`),
  * `OAS_RESULT_INVALID_UTF8` (`path` not UTF-8), `OAS_RESULT_IO` (cannot open
  * or read), `OAS_RESULT_INVALID_ARGUMENT` (range past the end of the file,
- * or a path that is not a regular file, such as a directory).
+ * an empty path, or a path that is not a regular file, such as a directory).
  */
 oas_result oas_etag_compute_file(const char *path, uint64_t offset, uint64_t size, char *etag_out, char *tree_etag_out);
 
@@ -613,8 +613,9 @@ oas_result oas_calc_part_size(uint64_t total, uint64_t requested, uint64_t *part
  * success writes the handle to `*inventory_out`.
  *
  * Returns `OAS_RESULT_OK`; `OAS_RESULT_NULL_ARGUMENT` / `OAS_RESULT_INVALID_UTF8`
- * for bad arguments; `OAS_RESULT_IO` when the file cannot be read;
- * `OAS_RESULT_PROTOCOL` when it is not an inventory.
+ * / `OAS_RESULT_INVALID_ARGUMENT` (an empty path) for bad arguments;
+ * `OAS_RESULT_IO` when the file cannot be read; `OAS_RESULT_PROTOCOL` when it
+ * is not an inventory.
  */
 oas_result oas_inventory_open(const char *path, oas_inventory **inventory_out);
 
@@ -853,7 +854,7 @@ oas_result oas_job_set_progress_callback(oas_job *job, oas_progress_fn callback,
  * the file is removed.
  *
  * Returns `OAS_RESULT_OK`; `OAS_RESULT_NULL_ARGUMENT`, `OAS_RESULT_INVALID_UTF8`,
- * `OAS_RESULT_INVALID_ARGUMENT` (bad range); `OAS_RESULT_JOB_NOT_READY`
+ * `OAS_RESULT_INVALID_ARGUMENT` (bad range, empty path); `OAS_RESULT_JOB_NOT_READY`
  * (without `block`), `OAS_RESULT_JOB_FAILED`, `OAS_RESULT_INVALID_STATE`
  * (OSS jobs have no output); `OAS_RESULT_HASH_MISMATCH`,
  * `OAS_RESULT_DOWNLOAD_FAILED`, `OAS_RESULT_CANCELLED`, `OAS_RESULT_IO`,
@@ -1105,7 +1106,7 @@ int64_t oas_vault_size(const oas_vault *vault);
  * `description` (NULL for none) and progress callback (NULL for none; see
  * `oas_progress_fn`). On success `*archive_id_out` receives the archive id,
  * to free with `oas_string_free`. Codes: `OAS_RESULT_INVALID_ARGUMENT`
- * (empty file, bad part size), `OAS_RESULT_IO` (missing file),
+ * (empty path, empty file, bad part size), `OAS_RESULT_IO` (missing file),
  * `OAS_RESULT_CANCELLED` (callback stop; a multipart upload stays resumable,
  * its id is in the error message), `OAS_RESULT_UPLOAD_FAILED` (a part failed
  * after retries), `OAS_RESULT_TRANSPORT`, `OAS_RESULT_SERVER`.

@@ -3,7 +3,7 @@
 use super::client::{oas_progress_fn, progress_fn};
 use super::result::*;
 use super::{cstring_lossy, ffi_call, ffi_guard, into_owned_cstr};
-use super::{try_out, try_ref, try_str, BoxHandle};
+use super::{try_out, try_path, try_ref, BoxHandle};
 use crate::upload::UploadOptions;
 use crate::uploader::Uploader;
 use std::ffi::{c_char, c_void, CString};
@@ -175,7 +175,7 @@ pub unsafe extern "C" fn oas_uploader_resume(
 ) -> oas_result {
     ffi_call(|| {
         let u = unsafe { try_ref(uploader, "uploader")? };
-        let path = unsafe { try_str(path, "path")? };
+        let path = unsafe { try_path(path, "path")? };
         let out = unsafe { try_out(archive_id_out, "archive_id_out")? };
         let id = u
             .uploader

@@ -102,6 +102,10 @@ static void paths(void) {
   snprintf(dir, sizeof dir, "%s.dir", F.out_path);
   CHECK(mkdir(dir, 0700) == 0);
 
+  /* "" names no file: refused as an argument, naming it. */
+  EXPECT(oas_etag_compute_file("", 0, OAS_SIZE_TO_END, etag, NULL), OAS_RESULT_INVALID_ARGUMENT, "`path` is an empty");
+  EXPECT(oas_job_download_to_file(F.job, "", 0, false), OAS_RESULT_INVALID_ARGUMENT, "`path` is an empty");
+  EXPECT(oas_uploader_resume(F.uploader, "", NULL, NULL, &id), OAS_RESULT_INVALID_ARGUMENT, "`path` is an empty");
   EXPECT(oas_etag_compute_file(missing, 0, OAS_SIZE_TO_END, etag, NULL), OAS_RESULT_IO, missing);
   EXPECT(oas_etag_compute_file(dir, 0, OAS_SIZE_TO_END, etag, NULL), OAS_RESULT_INVALID_ARGUMENT, "regular");
   EXPECT(oas_etag_compute_file("/dev/null", 0, OAS_SIZE_TO_END, etag, NULL), OAS_RESULT_INVALID_ARGUMENT, "");
