@@ -127,6 +127,16 @@ static void paths(void) {
   EXPECT(oas_job_download_by_range(F.job, 0, F.archive_len - 1, missing, 0, false), OAS_RESULT_IO, "");
   EXPECT_FAIL(oas_job_download_by_range(F.job, 0, F.archive_len - 1, dir, 0, false));
   EXPECT_FAIL(oas_job_download_by_range(F.job, 0, F.archive_len - 1, "/proc/oas-unwritable", 0, false));
+  /* A directory without write permission (root writes anyway, so only as
+   * another user: /proc above covers root). */
+  if (geteuid() != 0) {
+    char inside[4400];
+    snprintf(inside, sizeof inside, "%s/out", dir);
+    CHECK(chmod(dir, 0500) == 0);
+    EXPECT(oas_job_download_to_file(F.job, inside, 0, false), OAS_RESULT_IO, "");
+    EXPECT(oas_job_download_by_range(F.job, 0, F.archive_len - 1, inside, 0, false), OAS_RESULT_IO, "");
+    CHECK(chmod(dir, 0700) == 0);
+  }
   CHECK(rmdir(dir) == 0); /* still empty: nothing was left inside */
 }
 
