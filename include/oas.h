@@ -539,7 +539,7 @@ oas_result oas_etag_compute_buffer(const uint8_t *data, size_t len, char *etag_o
  * Returns `OAS_RESULT_OK`; `OAS_RESULT_NULL_ARGUMENT` (NULL `path`),
  * `OAS_RESULT_INVALID_UTF8` (`path` not UTF-8), `OAS_RESULT_IO` (cannot open
  * or read), `OAS_RESULT_INVALID_ARGUMENT` (range past the end of the file,
- * or a path that is not a regular file, such as a directory).
+ * an empty path, or a path that is not a regular file, such as a directory).
  */
 oas_result oas_etag_compute_file(const char *path, uint64_t offset, uint64_t size, char *etag_out, char *tree_etag_out);
 
@@ -568,7 +568,8 @@ oas_result oas_etag_compute_fd(int fd, uint64_t offset, uint64_t size, char *eta
 oas_result oas_tree_etag_combine(const char *const *tree_etags, size_t count, char *tree_etag_out);
 
 /**
- * Number of bytes in the inclusive range `start..=end`; 0 when `end < start`.
+ * Number of bytes in the inclusive range `start..=end`; 0 when `end < start`;
+ * `UINT64_MAX` for `0..=UINT64_MAX`, whose 2^64 bytes do not fit.
  * Thread-safe; does not touch `oas_last_error()`.
  */
 uint64_t oas_range_size(uint64_t start, uint64_t end);
@@ -612,8 +613,9 @@ oas_result oas_calc_part_size(uint64_t total, uint64_t requested, uint64_t *part
  * success writes the handle to `*inventory_out`.
  *
  * Returns `OAS_RESULT_OK`; `OAS_RESULT_NULL_ARGUMENT` / `OAS_RESULT_INVALID_UTF8`
- * for bad arguments; `OAS_RESULT_IO` when the file cannot be read;
- * `OAS_RESULT_PROTOCOL` when it is not an inventory.
+ * / `OAS_RESULT_INVALID_ARGUMENT` (an empty path) for bad arguments;
+ * `OAS_RESULT_IO` when the file cannot be read; `OAS_RESULT_PROTOCOL` when it
+ * is not an inventory.
  */
 oas_result oas_inventory_open(const char *path, oas_inventory **inventory_out);
 
@@ -852,7 +854,7 @@ oas_result oas_job_set_progress_callback(oas_job *job, oas_progress_fn callback,
  * the file is removed.
  *
  * Returns `OAS_RESULT_OK`; `OAS_RESULT_NULL_ARGUMENT`, `OAS_RESULT_INVALID_UTF8`,
- * `OAS_RESULT_INVALID_ARGUMENT` (bad range); `OAS_RESULT_JOB_NOT_READY`
+ * `OAS_RESULT_INVALID_ARGUMENT` (bad range, empty path); `OAS_RESULT_JOB_NOT_READY`
  * (without `block`), `OAS_RESULT_JOB_FAILED`, `OAS_RESULT_INVALID_STATE`
  * (OSS jobs have no output); `OAS_RESULT_HASH_MISMATCH`,
  * `OAS_RESULT_DOWNLOAD_FAILED`, `OAS_RESULT_CANCELLED`, `OAS_RESULT_IO`,
@@ -966,7 +968,8 @@ uint64_t oas_uploader_size_completed(const oas_uploader *uploader);
  * `oas_string_free`). `progress` may be NULL. Codes: `OAS_RESULT_CANCELLED`
  * (callback or `oas_uploader_stop`; resumable), `OAS_RESULT_UPLOAD_FAILED`,
  * `OAS_RESULT_INVALID_STATE` (a recovered uploader: use
- * `oas_uploader_resume`; or the file changed size), `OAS_RESULT_IO`,
+ * `oas_uploader_resume`; the file changed size; or this handle already
+ * completed the upload or aborted it with `oas_uploader_cancel`), `OAS_RESULT_IO`,
  * `OAS_RESULT_TRANSPORT`, `OAS_RESULT_SERVER`.
  */
 oas_result oas_uploader_start(const oas_uploader *uploader, oas_progress_fn progress, void *userdata, char **archive_id_out);
@@ -988,7 +991,11 @@ void oas_uploader_stop(const oas_uploader *uploader);
 
 /**
  * Aborts the upload on the server (the SDK's `cancel`), stopping a running
- * transfer first. The upload id is unusable afterwards.
+ * transfer first; may be called from the progress callback. The upload id is
+ * unusable afterwards: `oas_uploader_start`, `oas_uploader_resume` and
+ * `oas_uploader_cancel` on this handle then fail with
+ * `OAS_RESULT_INVALID_STATE` without a request. Other codes:
+ * `OAS_RESULT_NULL_ARGUMENT`, `OAS_RESULT_TRANSPORT`, `OAS_RESULT_SERVER`.
  */
 oas_result oas_uploader_cancel(const oas_uploader *uploader);
 
@@ -1099,7 +1106,7 @@ int64_t oas_vault_size(const oas_vault *vault);
  * `description` (NULL for none) and progress callback (NULL for none; see
  * `oas_progress_fn`). On success `*archive_id_out` receives the archive id,
  * to free with `oas_string_free`. Codes: `OAS_RESULT_INVALID_ARGUMENT`
- * (empty file, bad part size), `OAS_RESULT_IO` (missing file),
+ * (empty path, empty file, bad part size), `OAS_RESULT_IO` (missing file),
  * `OAS_RESULT_CANCELLED` (callback stop; a multipart upload stays resumable,
  * its id is in the error message), `OAS_RESULT_UPLOAD_FAILED` (a part failed
  * after retries), `OAS_RESULT_TRANSPORT`, `OAS_RESULT_SERVER`.

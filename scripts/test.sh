@@ -50,6 +50,14 @@ cmake --build "$BUILD_DIR" -j "$(nproc)" || die "cmake build"
 banner "ctest (C tests, examples, header compile tests, valgrind variants)"
 ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$(nproc)" || die "ctest"
 
+# --- AddressSanitizer build of the C suite (cmake/sanitize.cmake) ----------
+banner "ctest under ASan+UBSan+LeakSanitizer (C tests and examples, same cargo build)"
+ASAN_DIR="${OAS_ASAN_BUILD_DIR:-build-asan}"
+cmake -S . -B "$ASAN_DIR" -DOAS_CARGO_PROFILE="$PROFILE" -DOAS_SANITIZE=ON >/dev/null || die "cmake configure (asan)"
+cmake --build "$ASAN_DIR" -j "$(nproc)" || die "cmake build (asan)"
+ctest --test-dir "$ASAN_DIR" --output-on-failure -j "$(nproc)" -L asan || die "ctest (asan)"
+# ---------------------------------------------------------------------------
+
 banner "Python ctypes test"
 python3 tests/python/test_ctypes.py "$BUILD_DIR/lib/liboas.so" || die "python ctypes test"
 

@@ -99,12 +99,14 @@ pub enum RangeError {
     },
 }
 
-/// Size of the inclusive range `start..=end`; 0 when `end < start`.
+/// Size of the inclusive range `start..=end`; 0 when `end < start`. The one
+/// range whose size does not fit, `0..=u64::MAX` (2^64 bytes), saturates at
+/// `u64::MAX` rather than overflowing (a panic in debug builds, 0 in release).
 pub fn range_size(start: u64, end: u64) -> u64 {
     if end < start {
         0
     } else {
-        end - start + 1
+        (end - start).saturating_add(1)
     }
 }
 
@@ -173,6 +175,9 @@ mod tests {
     fn ranges() {
         assert_eq!(range_size(0, 0), 1);
         assert_eq!(range_size(5, 4), 0);
+        assert_eq!(range_size(0, u64::MAX), u64::MAX);
+        assert_eq!(range_size(1, u64::MAX), u64::MAX);
+        assert_eq!(range_size(u64::MAX, u64::MAX), 1);
         assert_eq!(calc_num_part(10, 25).unwrap(), 3);
         assert_eq!(calc_num_part(10, 0).unwrap(), 0);
         assert!(calc_num_part(0, 5).is_err());

@@ -33,6 +33,18 @@ pub struct Uploader {
     progress: Mutex<Option<ProgressFn>>,
     cancel: Mutex<CancelToken>,
     transfer: Mutex<Option<Arc<Transfer>>>,
+    /// Set once the upload id is used up, so later calls fail at once with
+    /// [`Error::InvalidState`] instead of a 404 after network round trips.
+    ended: Mutex<Option<Ended>>,
+}
+
+/// How an upload id was used up by this handle.
+#[derive(Clone, Debug)]
+enum Ended {
+    /// Completed as this archive.
+    Completed(String),
+    /// Aborted on the server by [`Uploader::cancel`].
+    Aborted,
 }
 
 impl std::fmt::Debug for Uploader {
@@ -66,7 +78,31 @@ impl Uploader {
             progress: Mutex::new(None),
             cancel: Mutex::new(CancelToken::new()),
             transfer: Mutex::new(None),
+            ended: Mutex::new(None),
         }
+    }
+
+    /// [`Error::InvalidState`] once this handle completed or aborted the upload.
+    fn check_not_ended(&self) -> Result<()> {
+        match &*lock(&self.ended) {
+            None => Ok(()),
+            Some(Ended::Completed(archive)) => Err(Error::InvalidState(format!(
+                "upload {} is already complete (archive {archive})",
+                self.id()
+            ))),
+            Some(Ended::Aborted) => Err(Error::InvalidState(format!(
+                "upload {} was aborted by cancel; initiate a new upload",
+                self.id()
+            ))),
+        }
+    }
+
+    /// Records the archive id of a completed run.
+    fn completed(&self, result: Result<String>) -> Result<String> {
+        if let Ok(archive) = &result {
+            *lock(&self.ended) = Some(Ended::Completed(archive.clone()));
+        }
+        result
     }
 
     /// The upload id (`MultipartUploadId`).
@@ -143,6 +179,7 @@ impl Uploader {
     /// [`start`](Uploader::start) with a per-call progress callback and
     /// cancel token (used instead of / in addition to the uploader's own).
     pub fn start_with(&self, opts: &UploadOptions) -> Result<String> {
+        self.check_not_ended()?;
         let path = self.path.clone().ok_or_else(|| {
             Error::InvalidState(format!(
                 "upload {} has no file attached; call resume(path)",
@@ -158,7 +195,7 @@ impl Uploader {
                 self.id()
             )));
         }
-        self.run(&path, file, size, HashMap::new(), opts)
+        self.completed(self.run(&path, file, size, HashMap::new(), opts))
     }
 
     /// Continues the upload from `path`: lists the parts the server holds,
@@ -172,6 +209,7 @@ impl Uploader {
     /// [`resume`](Uploader::resume) with a per-call progress callback and
     /// cancel token.
     pub fn resume_with(&self, path: impl AsRef<Path>, opts: &UploadOptions) -> Result<String> {
+        self.check_not_ended()?;
         let path = path.as_ref();
         let (file, size) = upload::open_source(path)?;
         let plan = self.plan(size, path)?;
@@ -195,15 +233,19 @@ impl Uploader {
             known.insert(range, (p.content_etag.clone(), p.tree_etag.clone()));
         }
         *lock(&self.size_total) = size;
-        self.run(path, file, size, known, opts)
+        self.completed(self.run(path, file, size, known, opts))
     }
 
     /// Aborts the upload on the server (M6) after stopping a running
-    /// `start`/`resume`. The upload id is no longer usable afterwards.
+    /// `start`/`resume`. The upload id is no longer usable afterwards: later
+    /// calls on this handle fail with [`Error::InvalidState`].
     pub fn cancel(&self) -> Result<()> {
+        self.check_not_ended()?;
         lock(&self.cancel).cancel();
         self.client
-            .abort_multipart_upload(&self.vault_id, self.id())
+            .abort_multipart_upload(&self.vault_id, self.id())?;
+        *lock(&self.ended) = Some(Ended::Aborted);
+        Ok(())
     }
 
     /// The part ranges of a `size`-byte file with this upload's part size.

@@ -280,6 +280,27 @@ fn check_endpoint(endpoint: &str) -> Result<String> {
     })
 }
 
+/// A proxy URL reqwest would accept *and* can use: `Proxy::all` takes any
+/// string (it defers parsing), so "" or "::x::" would only fail, as a
+/// transport error, on the first request. A bare `host:port` means http, as
+/// for reqwest.
+fn check_proxy(proxy: &str) -> Result<reqwest::Proxy> {
+    let bad = |why: String| Error::InvalidArgument(format!("proxy {proxy:?}: {why}"));
+    let full = if proxy.contains("://") {
+        proxy.to_string()
+    } else {
+        format!("http://{proxy}")
+    };
+    let url = reqwest::Url::parse(&full).map_err(|e| bad(e.to_string()))?;
+    if url.scheme() != "http" && url.scheme() != "https" {
+        return Err(bad("must use http or https".into()));
+    }
+    if url.host_str().map_or(true, str::is_empty) {
+        return Err(bad("has no host".into()));
+    }
+    reqwest::Proxy::all(url).map_err(|e| bad(e.to_string()))
+}
+
 impl Client {
     /// A client for the given options. Fails on an invalid endpoint, proxy or CA
     /// file, or empty credentials.
@@ -316,13 +337,7 @@ impl Client {
                 )));
             }
         }
-        let proxy = match &options.proxy {
-            Some(p) => Some(
-                reqwest::Proxy::all(p)
-                    .map_err(|e| Error::InvalidArgument(format!("proxy {p:?}: {e}")))?,
-            ),
-            None => None,
-        };
+        let proxy = options.proxy.as_deref().map(check_proxy).transpose()?;
         macro_rules! configure {
             ($builder:expr) => {{
                 let mut b = $builder
@@ -609,6 +624,11 @@ mod tests {
         assert!(check_endpoint("ftp://x").is_err());
         assert!(check_endpoint("nonsense").is_err());
         assert!(check_endpoint("http://h/x").is_err());
+        assert!(check_proxy("http://proxy.example:3128").is_ok());
+        assert!(check_proxy("proxy.example:3128").is_ok());
+        assert!(check_proxy("").is_err());
+        assert!(check_proxy("::not a url::").is_err());
+        assert!(check_proxy("ftp://proxy.example").is_err());
     }
 
     #[test]

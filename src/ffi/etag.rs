@@ -6,7 +6,7 @@
 
 use super::result::*;
 use super::{ffi_call, ffi_call_value, ffi_guard};
-use super::{try_out, try_slice, try_str, try_str_array, write_cstr, write_digest};
+use super::{try_out, try_path, try_slice, try_str_array, write_cstr, write_digest};
 use super::{BoxHandle, FfiError, FfiResult};
 use crate::digest::{self, Digests, Hasher, Want};
 use crate::ranges;
@@ -185,7 +185,7 @@ fn digest_file(
 /// Returns `OAS_RESULT_OK`; `OAS_RESULT_NULL_ARGUMENT` (NULL `path`),
 /// `OAS_RESULT_INVALID_UTF8` (`path` not UTF-8), `OAS_RESULT_IO` (cannot open
 /// or read), `OAS_RESULT_INVALID_ARGUMENT` (range past the end of the file,
-/// or a path that is not a regular file, such as a directory).
+/// an empty path, or a path that is not a regular file, such as a directory).
 #[no_mangle]
 pub unsafe extern "C" fn oas_etag_compute_file(
     path: *const c_char,
@@ -195,7 +195,7 @@ pub unsafe extern "C" fn oas_etag_compute_file(
     tree_etag_out: *mut c_char,
 ) -> oas_result {
     ffi_call(|| {
-        let path = try_str(path, "path")?;
+        let path = try_path(path, "path")?;
         let file = File::open(path).map_err(|e| Error::io(format!("opening {path:?}"), e))?;
         let digests = digest_file(
             &file,
@@ -275,7 +275,8 @@ pub unsafe extern "C" fn oas_tree_etag_combine(
     })
 }
 
-/// Number of bytes in the inclusive range `start..=end`; 0 when `end < start`.
+/// Number of bytes in the inclusive range `start..=end`; 0 when `end < start`;
+/// `UINT64_MAX` for `0..=UINT64_MAX`, whose 2^64 bytes do not fit.
 /// Thread-safe; does not touch `oas_last_error()`.
 #[no_mangle]
 pub extern "C" fn oas_range_size(start: u64, end: u64) -> u64 {

@@ -3,7 +3,7 @@
 //! [`crate::inventory`]).
 
 use super::result::*;
-use super::{cstring_lossy, ffi_call, ffi_guard, try_out, try_str, BoxHandle, FfiError};
+use super::{cstring_lossy, ffi_call, ffi_guard, try_out, try_path, BoxHandle, FfiError};
 use crate::inventory::{Inventory, InventoryArchives};
 use std::ffi::{c_char, CString};
 
@@ -34,15 +34,16 @@ pub struct oas_inventory_archive {
 /// success writes the handle to `*inventory_out`.
 ///
 /// Returns `OAS_RESULT_OK`; `OAS_RESULT_NULL_ARGUMENT` / `OAS_RESULT_INVALID_UTF8`
-/// for bad arguments; `OAS_RESULT_IO` when the file cannot be read;
-/// `OAS_RESULT_PROTOCOL` when it is not an inventory.
+/// / `OAS_RESULT_INVALID_ARGUMENT` (an empty path) for bad arguments;
+/// `OAS_RESULT_IO` when the file cannot be read; `OAS_RESULT_PROTOCOL` when it
+/// is not an inventory.
 #[no_mangle]
 pub unsafe extern "C" fn oas_inventory_open(
     path: *const c_char,
     inventory_out: *mut *mut oas_inventory,
 ) -> oas_result {
     ffi_call(|| {
-        let path = try_str(path, "path")?;
+        let path = try_path(path, "path")?;
         let out = try_out(inventory_out, "inventory_out")?;
         let inv = Inventory::open(std::path::Path::new(path))?;
         let archives = inv.archives()?;

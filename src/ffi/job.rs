@@ -8,8 +8,8 @@
 use super::client::{oas_client, oas_progress_fn, progress_fn};
 use super::result::*;
 use super::{
-    cstring_lossy, ffi_call, ffi_guard, try_opt_str, try_out, try_str, ArcHandle, BoxHandle,
-    FfiResult,
+    cstring_lossy, ffi_call, ffi_guard, try_opt_str, try_out, try_path, try_str, ArcHandle,
+    BoxHandle, FfiResult,
 };
 use crate::client::CancelToken;
 use crate::download::{DownloadOptions, Target};
@@ -482,7 +482,7 @@ fn range(start: u64, end: u64) -> Result<ByteRange, Error> {
 /// the file is removed.
 ///
 /// Returns `OAS_RESULT_OK`; `OAS_RESULT_NULL_ARGUMENT`, `OAS_RESULT_INVALID_UTF8`,
-/// `OAS_RESULT_INVALID_ARGUMENT` (bad range); `OAS_RESULT_JOB_NOT_READY`
+/// `OAS_RESULT_INVALID_ARGUMENT` (bad range, empty path); `OAS_RESULT_JOB_NOT_READY`
 /// (without `block`), `OAS_RESULT_JOB_FAILED`, `OAS_RESULT_INVALID_STATE`
 /// (OSS jobs have no output); `OAS_RESULT_HASH_MISMATCH`,
 /// `OAS_RESULT_DOWNLOAD_FAILED`, `OAS_RESULT_CANCELLED`, `OAS_RESULT_IO`,
@@ -497,7 +497,7 @@ pub unsafe extern "C" fn oas_job_download_by_range(
     block: bool,
 ) -> oas_result {
     ffi_call(|| {
-        let path = std::path::Path::new(try_str(path, "path")?);
+        let path = std::path::Path::new(try_path(path, "path")?);
         let r = range(start, end)?;
         download(job, |job, o| {
             job.download_by_range_with(r, Target::Path(path), chunk_size, block, o)
@@ -541,7 +541,7 @@ pub unsafe extern "C" fn oas_job_download_to_file(
     block: bool,
 ) -> oas_result {
     ffi_call(|| {
-        let path = std::path::Path::new(try_str(path, "path")?);
+        let path = std::path::Path::new(try_path(path, "path")?);
         download(job, |job, o| {
             job.download_to_file_with(path, chunk_size, block, o)
         })

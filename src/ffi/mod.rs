@@ -34,7 +34,7 @@
 //! * [`ffi_guard`] — panic boundary only, for infallible calls that must not
 //!   touch the last-error slot (free functions, `oas_error_*` accessors,
 //!   `oas_result_str`, versions, pure arithmetic).
-//! * Arguments: [`try_str`], [`try_opt_str`], [`try_slice`], [`try_out`],
+//! * Arguments: [`try_str`], [`try_path`], [`try_opt_str`], [`try_slice`], [`try_out`],
 //!   [`try_ref`], [`try_mut`], [`try_str_array`] check NULL and UTF-8 and
 //!   produce errors naming the argument. [`FfiError`] carries a result code and
 //!   an [`oas::Error`](crate::Error); `?` converts every core error type.
@@ -198,6 +198,20 @@ where
 /// `p` is NULL or points to a NUL-terminated string alive for `'a`.
 pub unsafe fn try_str<'a>(p: *const c_char, name: &str) -> FfiResult<&'a str> {
     try_opt_str(p, name)?.ok_or_else(|| FfiError::null(name))
+}
+
+/// Borrows a file path argument: as [`try_str`], and "" is
+/// `OAS_RESULT_INVALID_ARGUMENT` naming the argument (the OS would only say
+/// "No such file or directory" about a name the message cannot show).
+///
+/// # Safety
+/// As [`try_str`].
+pub unsafe fn try_path<'a>(p: *const c_char, name: &str) -> FfiResult<&'a str> {
+    let path = try_str(p, name)?;
+    if path.is_empty() {
+        return Err(FfiError::invalid(format!("`{name}` is an empty path")));
+    }
+    Ok(path)
 }
 
 /// Like [`try_str`] but NULL is `None` (for optional arguments).

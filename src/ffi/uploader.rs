@@ -3,7 +3,7 @@
 use super::client::{oas_progress_fn, progress_fn};
 use super::result::*;
 use super::{cstring_lossy, ffi_call, ffi_guard, into_owned_cstr};
-use super::{try_out, try_ref, try_str, BoxHandle};
+use super::{try_out, try_path, try_ref, BoxHandle};
 use crate::upload::UploadOptions;
 use crate::uploader::Uploader;
 use std::ffi::{c_char, c_void, CString};
@@ -142,7 +142,8 @@ fn with_progress(progress: oas_progress_fn, userdata: *mut c_void) -> UploadOpti
 /// `oas_string_free`). `progress` may be NULL. Codes: `OAS_RESULT_CANCELLED`
 /// (callback or `oas_uploader_stop`; resumable), `OAS_RESULT_UPLOAD_FAILED`,
 /// `OAS_RESULT_INVALID_STATE` (a recovered uploader: use
-/// `oas_uploader_resume`; or the file changed size), `OAS_RESULT_IO`,
+/// `oas_uploader_resume`; the file changed size; or this handle already
+/// completed the upload or aborted it with `oas_uploader_cancel`), `OAS_RESULT_IO`,
 /// `OAS_RESULT_TRANSPORT`, `OAS_RESULT_SERVER`.
 #[no_mangle]
 pub unsafe extern "C" fn oas_uploader_start(
@@ -174,7 +175,7 @@ pub unsafe extern "C" fn oas_uploader_resume(
 ) -> oas_result {
     ffi_call(|| {
         let u = unsafe { try_ref(uploader, "uploader")? };
-        let path = unsafe { try_str(path, "path")? };
+        let path = unsafe { try_path(path, "path")? };
         let out = unsafe { try_out(archive_id_out, "archive_id_out")? };
         let id = u
             .uploader
@@ -197,7 +198,11 @@ pub unsafe extern "C" fn oas_uploader_stop(uploader: *const oas_uploader) {
 }
 
 /// Aborts the upload on the server (the SDK's `cancel`), stopping a running
-/// transfer first. The upload id is unusable afterwards.
+/// transfer first; may be called from the progress callback. The upload id is
+/// unusable afterwards: `oas_uploader_start`, `oas_uploader_resume` and
+/// `oas_uploader_cancel` on this handle then fail with
+/// `OAS_RESULT_INVALID_STATE` without a request. Other codes:
+/// `OAS_RESULT_NULL_ARGUMENT`, `OAS_RESULT_TRANSPORT`, `OAS_RESULT_SERVER`.
 #[no_mangle]
 pub unsafe extern "C" fn oas_uploader_cancel(uploader: *const oas_uploader) -> oas_result {
     ffi_call(|| {

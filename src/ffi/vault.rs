@@ -5,7 +5,7 @@ use super::client::{oas_client, oas_progress_fn, progress_fn};
 use super::result::*;
 use super::uploader::{oas_uploader, oas_uploader_list};
 use super::{cstring_lossy, ffi_call, ffi_guard, into_owned_cstr};
-use super::{try_opt_str, try_out, try_ref, try_str, BoxHandle, FfiError};
+use super::{try_opt_str, try_out, try_path, try_ref, try_str, BoxHandle, FfiError};
 use crate::upload::UploadOptions;
 use crate::vault::Vault;
 use std::ffi::{c_char, c_int, c_void, CString};
@@ -257,7 +257,7 @@ fn options(progress: oas_progress_fn, userdata: *mut c_void) -> UploadOptions {
 /// `description` (NULL for none) and progress callback (NULL for none; see
 /// `oas_progress_fn`). On success `*archive_id_out` receives the archive id,
 /// to free with `oas_string_free`. Codes: `OAS_RESULT_INVALID_ARGUMENT`
-/// (empty file, bad part size), `OAS_RESULT_IO` (missing file),
+/// (empty path, empty file, bad part size), `OAS_RESULT_IO` (missing file),
 /// `OAS_RESULT_CANCELLED` (callback stop; a multipart upload stays resumable,
 /// its id is in the error message), `OAS_RESULT_UPLOAD_FAILED` (a part failed
 /// after retries), `OAS_RESULT_TRANSPORT`, `OAS_RESULT_SERVER`.
@@ -272,7 +272,7 @@ pub unsafe extern "C" fn oas_vault_upload_archive(
 ) -> oas_result {
     ffi_call(|| {
         let v = unsafe { try_ref(vault, "vault")? };
-        let path = unsafe { try_str(path, "path")? };
+        let path = unsafe { try_path(path, "path")? };
         let desc = unsafe { try_opt_str(description, "description")? };
         let out = unsafe { try_out(archive_id_out, "archive_id_out")? };
         let id = v
@@ -328,7 +328,7 @@ pub unsafe extern "C" fn oas_vault_initiate_uploader(
 ) -> oas_result {
     ffi_call(|| {
         let v = unsafe { try_ref(vault, "vault")? };
-        let path = unsafe { try_str(path, "path")? };
+        let path = unsafe { try_path(path, "path")? };
         let desc = unsafe { try_opt_str(description, "description")? };
         let out = unsafe { try_out(uploader_out, "uploader_out")? };
         *out = oas_uploader::new(v.vault.initiate_uploader(path, desc)?).into_ptr();
