@@ -293,6 +293,10 @@ async fn control(st: &Arc<State>, req: Request<Body>) -> ApiResult<Response<Body
             st.faults.lock().unwrap_or_else(|p| p.into_inner()).add(fr);
             Ok(crate::http::json(200, serde_json::json!({"added": n})))
         }
+        ("GET", "/_emulator/faults") => Ok(crate::http::json(
+            200,
+            st.faults.lock().unwrap_or_else(|p| p.into_inner()).report(),
+        )),
         ("DELETE", "/_emulator/faults") => {
             st.faults.lock().unwrap_or_else(|p| p.into_inner()).clear();
             Ok(crate::http::empty(204, &[]))
