@@ -157,11 +157,12 @@ fn line(plan: &Plan, outcome: &Result<run::Report, String>, took: Duration) -> S
         Err(e) => format!("FAILED: {e}"),
     };
     format!(
-        "seed={} {} size={} workers={} faults=[{faults}] -> {result} ({:.1}s)",
+        "seed={} {} size={} workers={} range={}M faults=[{faults}] -> {result} ({:.1}s)",
         plan.seed,
         plan.kind.name(),
         plan.size,
         plan.workers,
+        plan.range_size >> 20,
         took.as_secs_f64()
     )
 }

@@ -48,6 +48,9 @@ pub struct Plan {
     pub size: u64,
     /// Parts / ranges in flight.
     pub workers: usize,
+    /// Download range size: 1 MiB multiples, some of them not tree nodes
+    /// (3 MiB), whose flips only the whole-output check can catch.
+    pub range_size: u64,
     /// Emulator job delay.
     pub job_delay: Duration,
     /// Fault rules for `POST /_emulator/faults`.
@@ -124,8 +127,12 @@ impl Plan {
             Kind::KillUpload | Kind::KillDownload => r.range(4 * MIB, 10 * MIB),
         };
         let workers = r.range(1, 4) as usize;
+        let range_size = *r.pick(&[MIB, MIB, 2 * MIB, 3 * MIB, 4 * MIB]);
         let job_delay = Duration::from_millis(*r.pick(&[0, 0, 0, 1000]));
-        let chunks = size.div_ceil(MIB);
+        let chunks = match kind {
+            Kind::KillDownload => size.div_ceil(range_size),
+            _ => size.div_ceil(MIB),
+        };
         let kill_after = r.range(0, chunks.saturating_sub(2));
         let kill_delay_ms = r.range(0, 400);
         let mut plan = Plan {
@@ -133,6 +140,7 @@ impl Plan {
             kind,
             size,
             workers,
+            range_size,
             job_delay,
             rules: Vec::new(),
             labels: Vec::new(),
@@ -162,8 +170,9 @@ impl Plan {
         } else {
             "UploadArchive"
         };
-        // Body sizes seen by the faulted requests: parts and ranges are 1 MiB.
+        // Body sizes seen by the faulted requests: parts are 1 MiB.
         let body = self.size.min(MIB);
+        let out_body = self.size.min(self.range_size);
         let times = r.range(1, 3);
         let (label, rule) = match r.range(0, 7) {
             0 => {
@@ -175,9 +184,14 @@ impl Plan {
                 )
             }
             1 => {
-                let op = *r.pick(&["GetJobOutput", "GetJobOutput", upload_op]);
+                let mut ops = vec!["GetJobOutput", "GetJobOutput", upload_op];
+                if self.multipart() {
+                    // Lost answers of requests that did change the server.
+                    ops.extend(["CompleteMultipartUpload", "InitiateMultipartUpload"]);
+                }
+                let op = *r.pick(&ops);
                 let at = if op == "GetJobOutput" {
-                    r.range(0, body - 1)
+                    r.range(0, out_body - 1)
                 } else {
                     0
                 };
@@ -221,7 +235,7 @@ impl Plan {
                 )
             }
             5 => {
-                let at = r.range(0, body - 1);
+                let at = r.range(0, out_body - 1);
                 (
                     format!("truncate(GetJobOutput@{at}x{times})"),
                     json!({"op": "GetJobOutput", "times": times,
@@ -229,7 +243,7 @@ impl Plan {
                 )
             }
             _ => {
-                let at = r.range(0, body - 1);
+                let at = r.range(0, out_body - 1);
                 (
                     format!("flip(GetJobOutput@{at}x{times})"),
                     json!({"op": "GetJobOutput", "times": times,

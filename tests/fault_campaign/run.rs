@@ -3,7 +3,7 @@
 //! and download it, then check the end state.
 
 use super::child::{self, options};
-use super::plan::{Kind, Plan, MIB};
+use super::plan::{Kind, Plan};
 use super::rng::contents;
 use oas::download::Journal;
 use oas::{Client, DownloadOptions, Vault, WaitOptions};
@@ -28,8 +28,21 @@ pub struct Report {
     pub fired: u64,
 }
 
-/// A child process that is SIGKILLed when dropped, also when a run panics.
-struct Kid(Child);
+/// A child process that is SIGKILLed when dropped, also when a run panics,
+/// with what it wrote to stderr.
+struct Kid(Child, std::sync::Arc<std::sync::Mutex<String>>);
+
+impl Kid {
+    /// The end of the child's stderr, for a failure message.
+    fn stderr_tail(&self) -> String {
+        let s = self.1.lock().unwrap_or_else(|p| p.into_inner());
+        let from = s.len().saturating_sub(600);
+        let from = (from..s.len())
+            .find(|&i| s.is_char_boundary(i))
+            .unwrap_or(s.len());
+        s[from..].trim().replace('\n', " | ")
+    }
+}
 
 impl Drop for Kid {
     fn drop(&mut self) {
@@ -168,11 +181,23 @@ impl Ctx<'_> {
         let exe = std::env::current_exe().map_err(|e| e.to_string())?;
         let mut child = Command::new(exe)
             .args(args)
+            // The panic message, not a backtrace, belongs in the report line.
+            .env("RUST_BACKTRACE", "0")
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .map_err(|e| format!("spawning the child: {e}"))?;
         let stdout = child.stdout.take().expect("piped stdout");
+        let stderr = child.stderr.take().expect("piped stderr");
+        let text = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let sink = text.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let mut s = sink.lock().unwrap_or_else(|p| p.into_inner());
+                s.push_str(&line);
+                s.push('\n');
+            }
+        });
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
@@ -181,7 +206,7 @@ impl Ctx<'_> {
                 }
             }
         });
-        Ok((Kid(child), rx))
+        Ok((Kid(child, text), rx))
     }
 
     /// Kills the child once `progress()` reaches the plan's threshold (or it
@@ -198,6 +223,15 @@ impl Ctx<'_> {
         let mut reached = 0;
         loop {
             if let Ok(Some(status)) = kid.0.try_wait() {
+                // 0: finished; 5: the library reported an error. Anything else
+                // (a panic, an abort) is a crash of the client.
+                if !matches!(status.code(), Some(0) | Some(5)) {
+                    std::thread::sleep(Duration::from_millis(100));
+                    return Err(format!(
+                        "the child client crashed ({status}): {}",
+                        kid.stderr_tail()
+                    ));
+                }
                 self.report
                     .notes
                     .push(format!("child ended by itself ({status})"));
@@ -272,6 +306,7 @@ impl Ctx<'_> {
             let workers = self.plan.workers.to_string();
             let out = self.out.display().to_string();
             let journal = Journal::path_for(&self.out);
+            let range = self.plan.range_size.to_string();
             let args = [
                 child::DOWNLOAD,
                 &base,
@@ -279,6 +314,7 @@ impl Ctx<'_> {
                 job.id(),
                 &out,
                 &workers,
+                &range,
             ];
             let (kid, lines) = self.spawn(&args)?;
             self.kill_when(kid, &lines, Vec::new(), |_| match Journal::load(&journal) {
@@ -287,7 +323,7 @@ impl Ctx<'_> {
             })?;
         }
         let opts = DownloadOptions {
-            range_size: Some(MIB),
+            range_size: Some(self.plan.range_size),
             workers: Some(self.plan.workers),
             ..Default::default()
         };
