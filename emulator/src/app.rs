@@ -252,6 +252,11 @@ async fn handle(st: &Arc<State>, req: Request<Body>, kill: KillSwitch) -> Respon
         Route::GetJobOutput(v, j) => jobs::output(st, v, j, h).await,
     };
     let resp = res.unwrap_or_else(ApiError::into_response);
+    if let Some(FaultAction::DropResponse) = decision.action {
+        // The work is done; the connection fails before the answer goes out.
+        kill.kill();
+        return resp;
+    }
     match &decision.action {
         Some(a) => crate::faults::wrap_response(resp, a, kill),
         None => resp,

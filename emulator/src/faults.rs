@@ -37,6 +37,10 @@ pub enum FaultAction {
         /// Body bytes sent before the reset.
         after_bytes: u64,
     },
+    /// Handle the request normally, then reset the connection before any
+    /// of the answer is sent: the server did the work, the client never
+    /// learns it (a lost answer).
+    DropResponse,
     /// Sleep before handling the request.
     Stall {
         /// Milliseconds to sleep.
@@ -280,6 +284,12 @@ mod tests {
         )
         .unwrap();
         let mut f = Faults::new(vec![r]);
+        assert_eq!(
+            FaultRule::from_json(r#"{"action":"drop_response"}"#)
+                .unwrap()
+                .action,
+            FaultAction::DropResponse
+        );
         assert!(f.decide(Some("ListVaults"), "/vaults").action.is_none());
         assert!(f.decide(Some("UploadPart"), "/v").action.is_some());
         assert!(f.decide(Some("UploadPart"), "/v").action.is_some());
