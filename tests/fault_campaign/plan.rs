@@ -174,7 +174,7 @@ impl Plan {
         let body = self.size.min(MIB);
         let out_body = self.size.min(self.range_size);
         let times = r.range(1, 3);
-        let (label, rule) = match r.range(0, 7) {
+        let (label, rule) = match r.range(0, 8) {
             0 => {
                 let at = r.range(0, body - 1);
                 (
@@ -195,6 +195,9 @@ impl Plan {
                 } else {
                     0
                 };
+                // Now and then more lost answers in a row than the client's
+                // 4 attempts: the operation fails although the server did it.
+                let times = if r.chance(0.25) { 5 } else { times };
                 (
                     format!("reset_response({op}@{at}x{times})"),
                     json!({"op": op, "times": times,
@@ -227,11 +230,31 @@ impl Plan {
                 }
             }
             4 => {
-                let op = *r.pick(&[upload_op, "GetJobOutput", "DescribeJob", "InitiateJob"]);
+                let mut ops = vec![upload_op, "GetJobOutput", "DescribeJob", "InitiateJob"];
+                if self.multipart() {
+                    // Completed on the server after the client gave up waiting.
+                    ops.push("CompleteMultipartUpload");
+                }
+                let op = *r.pick(&ops);
                 let ms = READ_TIMEOUT.as_millis() as u64 + r.range(300, 900);
                 (
                     format!("stall({op}:{ms}ms)"),
                     json!({"op": op, "times": 1, "action": "stall", "ms": ms}),
+                )
+            }
+            7 => {
+                // The server does the work, the answer is lost; sometimes
+                // more often in a row than the client's 4 attempts.
+                let mut ops = vec![upload_op, "InitiateJob"];
+                if self.multipart() {
+                    ops.extend(["CompleteMultipartUpload", "CompleteMultipartUpload"]);
+                    ops.push("InitiateMultipartUpload");
+                }
+                let op = *r.pick(&ops);
+                let times = if r.chance(0.3) { 5 } else { times };
+                (
+                    format!("drop_response({op}x{times})"),
+                    json!({"op": op, "times": times, "action": "drop_response"}),
                 )
             }
             5 => {
