@@ -166,13 +166,13 @@ impl Ctx<'_> {
             c.vault.initiate_uploader(&src, Some("campaign"))
         })?;
         let mut first = true;
-        // After a reported failure the upload continues from what the server
-        // holds, through a recovered uploader as another process would.
-        self.attempts("upload", |c| {
+        // After a reported failure the same uploader resumes from what the
+        // server holds (kill runs resume through `recover_uploader`).
+        self.attempts("upload", |_| {
             if std::mem::take(&mut first) {
                 u.start()
             } else {
-                c.vault.recover_uploader(u.id())?.resume(&src)
+                u.resume(&src)
             }
         })
     }
