@@ -14,15 +14,22 @@
 //! through the kinds of run); everything a run does
 //! follows from its seed ([`plan::Plan::from_seed`]): single or multipart
 //! upload and its size (1 byte to 24 MiB, 1 MiB parts above 2 MiB), workers,
-//! job delay, and 0–4 emulator fault rules (seeded too): connection resets
-//! mid-body in both directions (`reset_request` on uploads, `reset_response`
-//! on job output and uploads), 500/503/408 bursts on every operation of the
-//! flow (some likely to outlast the client's 4 attempts), stalls longer than
-//! the client's 1.5 s read timeout, and truncated or byte-flipped job output.
+//! download range size (1–4 MiB; 3 MiB ranges are not tree nodes, so only
+//! the whole-output check catches their corruption), job delay, and 0–4
+//! emulator fault rules (the emulator's RNG seeded with it too): connection
+//! resets mid-body in both directions (`reset_request` on uploads,
+//! `reset_response` on job output), lost answers (`drop_response`: the server
+//! did the work, e.g. completed the upload), 500/503/408 bursts on every
+//! operation of the flow, stalls longer than the client's 1.5 s read timeout,
+//! and truncated or byte-flipped job output. Some faults repeat more often
+//! than the client's 4 attempts per request, so the library has to give up
+//! and the rule below applies.
 //! Kill runs re-execute this binary as a child client (hidden `--child-*`
 //! arguments) that uploads or downloads at a limited rate and is SIGKILLed
 //! once the server holds the plan's number of parts (or the download journal
-//! its number of ranges); this process then resumes the transfer: the upload
+//! its number of ranges; half the download kill runs then kill a second
+//! child that resumed from the first one's journal); this process then
+//! resumes the transfer: the upload
 //! with `Vault::recover_uploader` + `Uploader::resume`, the download with
 //! `Job::download_to_file` from the `<target>.oas` journal. Only the moment
 //! of a kill and thread interleavings depend on timing.
@@ -40,10 +47,17 @@
 //! The rule for errors: a fault may make an operation fail after the client's
 //! retries are exhausted. That is acceptable only when the library returns
 //! the error (it is then listed as "reported") and repeating the operation —
-//! a resume of the same upload or download, not a fresh start — then
+//! a resume of the same upload or download where one exists (a one-request
+//! upload or a job initiation can only be repeated) — then
 //! succeeds, with each phase (upload, retrieval, download) allowed
 //! [`run::PHASE_ATTEMPTS`] attempts in all; the end state must be
-//! byte-identical as above. Output: one line per run (seed, kind, size,
+//! byte-identical as above. One known limit is kept out of kill runs: a new
+//! process cannot recover an upload whose Complete went through while every
+//! answer was lost (`Vault::recover_uploader` finds no upload to list); the
+//! `Uploader` that started it can (`Uploader::resume` repeats the Complete).
+//!
+//! A child that exits by itself other than with success or a reported error
+//! (a panic, an abort) fails the run. Output: one line per run (seed, kind, size,
 //! faults, outcome, duration), then `N passed, N failed`; the exit status is
 //! non-zero when any run failed.
 

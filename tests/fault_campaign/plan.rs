@@ -58,8 +58,9 @@ pub struct Plan {
     /// One short label per rule, for the report line.
     pub labels: Vec<String>,
     /// Kill runs: parts (upload) or ranges (download) the server / journal
-    /// must hold before the child is killed.
-    pub kill_after: u64,
+    /// must hold before the child is killed; download runs may kill a second
+    /// child that resumed from the first one's journal.
+    pub kill_after: Vec<u64>,
     /// Kill runs: extra milliseconds before the SIGKILL.
     pub kill_delay_ms: u64,
 }
@@ -133,7 +134,11 @@ impl Plan {
             Kind::KillDownload => size.div_ceil(range_size),
             _ => size.div_ceil(MIB),
         };
-        let kill_after = r.range(0, chunks.saturating_sub(2));
+        let last = chunks.saturating_sub(2);
+        let mut kill_after = vec![r.range(0, last)];
+        if kind == Kind::KillDownload && kill_after[0] < last && r.chance(0.5) {
+            kill_after.push(r.range(kill_after[0] + 1, last));
+        }
         let kill_delay_ms = r.range(0, 400);
         let mut plan = Plan {
             seed,

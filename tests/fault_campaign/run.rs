@@ -217,6 +217,7 @@ impl Ctx<'_> {
         mut kid: Kid,
         lines: &mpsc::Receiver<String>,
         mut seen: Vec<String>,
+        threshold: u64,
         mut progress: impl FnMut(&Ctx<'_>) -> u64,
     ) -> Result<Vec<String>, String> {
         let deadline = Instant::now() + Duration::from_secs(30);
@@ -238,7 +239,7 @@ impl Ctx<'_> {
                 break;
             }
             reached = progress(self);
-            if reached >= self.plan.kill_after {
+            if reached >= threshold {
                 std::thread::sleep(Duration::from_millis(self.plan.kill_delay_ms));
                 break;
             }
@@ -250,8 +251,7 @@ impl Ctx<'_> {
         let _ = kid.0.kill(); // SIGKILL
         let status = kid.0.wait().map_err(|e| e.to_string())?;
         self.report.notes.push(format!(
-            "SIGKILL at {reached} done (planned {}) {status}",
-            self.plan.kill_after
+            "SIGKILL at {reached} done (planned {threshold}) {status}"
         ));
         drop(kid);
         seen.extend(lines.try_iter());
@@ -274,7 +274,8 @@ impl Ctx<'_> {
             .to_string();
         let vault_id = self.vault.id().to_string();
         let uid = upload_id.clone();
-        let seen = self.kill_when(kid, &lines, vec![first], move |c| {
+        let threshold = self.plan.kill_after[0];
+        let seen = self.kill_when(kid, &lines, vec![first], threshold, move |c| {
             c.client
                 .list_parts(&vault_id, &uid)
                 .map_or(0, |l| l.parts.len() as u64)
@@ -307,20 +308,30 @@ impl Ctx<'_> {
             let out = self.out.display().to_string();
             let journal = Journal::path_for(&self.out);
             let range = self.plan.range_size.to_string();
+            let vault_id = self.vault.id().to_string();
             let args = [
                 child::DOWNLOAD,
                 &base,
-                self.vault.id(),
+                &vault_id,
                 job.id(),
                 &out,
                 &workers,
                 &range,
             ];
-            let (kid, lines) = self.spawn(&args)?;
-            self.kill_when(kid, &lines, Vec::new(), |_| match Journal::load(&journal) {
-                Ok(Some(j)) => j.done.len() as u64,
-                _ => 0,
-            })?;
+            // Each further child resumes from the journal the last one left.
+            for threshold in self.plan.kill_after.clone() {
+                let (kid, lines) = self.spawn(&args)?;
+                self.kill_when(
+                    kid,
+                    &lines,
+                    Vec::new(),
+                    threshold,
+                    |_| match Journal::load(&journal) {
+                        Ok(Some(j)) => j.done.len() as u64,
+                        _ => 0,
+                    },
+                )?;
+            }
         }
         let opts = DownloadOptions {
             range_size: Some(self.plan.range_size),
