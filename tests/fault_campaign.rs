@@ -115,7 +115,15 @@ fn parse_args(args: &[String]) -> Result<Option<Args>, String> {
                 println!("fault_campaign: test");
                 return Ok(None);
             }
-            // Options cargo's harness would take (e.g. --nocapture) do not apply.
+            // As with libtest: `cargo test --ignored` runs only ignored
+            // tests (there are none here), and a name filter that does not
+            // match this campaign selects nothing.
+            "--ignored" => return Ok(None),
+            other if !other.starts_with('-') && !"fault_campaign".contains(other) => {
+                println!("fault_campaign: filtered out by {other:?}");
+                return Ok(None);
+            }
+            // Other harness options (e.g. --nocapture) do not apply.
             other => eprintln!("fault_campaign: ignoring argument {other:?}"),
         }
     }
