@@ -165,6 +165,12 @@ impl Uploader {
     /// checks each against the same range of the local file (content etag and
     /// tree etag; a difference is [`Error::HashMismatch`] naming the range),
     /// sends the missing parts and completes. Returns the archive id.
+    ///
+    /// An upload the service no longer lists may have been completed by an
+    /// earlier call whose answer was lost: the Complete is then repeated and
+    /// the archive it names is returned if its size and tree etag are the
+    /// file's ([`Error::HashMismatch`] otherwise); an aborted or unknown
+    /// upload stays an `UploadIdNotExists` server error.
     pub fn resume(&self, path: impl AsRef<Path>) -> Result<String> {
         self.resume_with(path, &UploadOptions::default())
     }
