@@ -27,8 +27,8 @@
 //! Kill runs re-execute this binary as a child client (hidden `--child-*`
 //! arguments) that uploads or downloads at a limited rate and is SIGKILLed
 //! once the server holds the plan's number of parts (or the download journal
-//! its number of ranges; half the download kill runs then kill a second
-//! child that resumed from the first one's journal); this process then
+//! its number of ranges; half the kill runs then kill a second child that
+//! resumed what the first one left); this process then
 //! resumes the transfer: the upload
 //! with `Vault::recover_uploader` + `Uploader::resume`, the download with
 //! `Job::download_to_file` from the `<target>.oas` journal. Only the moment

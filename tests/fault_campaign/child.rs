@@ -12,6 +12,8 @@ use std::time::Duration;
 
 /// Hidden argument: `--child-upload BASE VAULT FILE WORKERS`.
 pub const UPLOAD: &str = "--child-upload";
+/// Hidden argument: `--child-resume BASE VAULT UPLOAD_ID FILE WORKERS`.
+pub const RESUME: &str = "--child-resume";
 /// Hidden argument: `--child-download BASE VAULT JOB TARGET WORKERS`.
 pub const DOWNLOAD: &str = "--child-download";
 /// Bytes per second of a child transfer.
@@ -50,6 +52,13 @@ pub fn main(args: &[String]) -> ! {
     let workers = |s: &String| s.parse::<usize>().expect("workers");
     let code = match args[0].as_str() {
         UPLOAD => upload(&args[1], &args[2], Path::new(&args[3]), workers(&args[4])),
+        RESUME => resume(
+            &args[1],
+            &args[2],
+            &args[3],
+            Path::new(&args[4]),
+            workers(&args[5]),
+        ),
         DOWNLOAD => download(
             &args[1],
             &args[2],
@@ -83,6 +92,25 @@ fn upload(base: &str, vault_id: &str, path: &Path, workers: usize) -> i32 {
     let Some(u) = uploader else { return 4 };
     say(&format!("UPLOAD_ID={}", u.id()));
     match u.start() {
+        Ok(id) => {
+            say(&format!("FINISHED ARCHIVE_ID={id}"));
+            0
+        }
+        Err(e) => {
+            say(&format!("FAILED {e}"));
+            5
+        }
+    }
+}
+
+fn resume(base: &str, vault_id: &str, upload_id: &str, path: &Path, workers: usize) -> i32 {
+    let mut o = options(base, workers);
+    o.bandwidth_limit = CHILD_RATE;
+    let client = Client::new(o).expect("client");
+    let r = Vault::get_by_id(&client, vault_id)
+        .and_then(|v| v.recover_uploader(upload_id))
+        .and_then(|u| u.resume(path));
+    match r {
         Ok(id) => {
             say(&format!("FINISHED ARCHIVE_ID={id}"));
             0

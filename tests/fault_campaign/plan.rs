@@ -58,8 +58,8 @@ pub struct Plan {
     /// One short label per rule, for the report line.
     pub labels: Vec<String>,
     /// Kill runs: parts (upload) or ranges (download) the server / journal
-    /// must hold before the child is killed; download runs may kill a second
-    /// child that resumed from the first one's journal.
+    /// must hold before the child is killed; half the runs kill a second
+    /// child that resumed what the first one left.
     pub kill_after: Vec<u64>,
     /// Kill runs: extra milliseconds before the SIGKILL.
     pub kill_delay_ms: u64,
@@ -136,7 +136,8 @@ impl Plan {
         };
         let last = chunks.saturating_sub(2);
         let mut kill_after = vec![r.range(0, last)];
-        if kind == Kind::KillDownload && kill_after[0] < last && r.chance(0.5) {
+        if kind != Kind::Multipart && kind != Kind::Single && kill_after[0] < last && r.chance(0.5)
+        {
             kill_after.push(r.range(kill_after[0] + 1, last));
         }
         let kill_delay_ms = r.range(0, 400);

@@ -258,8 +258,9 @@ impl Ctx<'_> {
         Ok(seen)
     }
 
-    /// A child starts the multipart upload and is killed part-way; this
-    /// process recovers the upload by its id and resumes it from the file.
+    /// A child starts the multipart upload and is killed part-way (and maybe
+    /// a second child resuming it too); this process recovers the upload by
+    /// its id and resumes it from the file.
     fn killed_upload(&mut self) -> Result<String, String> {
         let base = self.emu.base_url();
         let workers = self.plan.workers.to_string();
@@ -272,19 +273,37 @@ impl Ctx<'_> {
             .strip_prefix("UPLOAD_ID=")
             .ok_or_else(|| format!("upload child said {first:?}"))?
             .to_string();
+        let mut kid_first = Some((kid, lines));
         let vault_id = self.vault.id().to_string();
-        let uid = upload_id.clone();
-        let threshold = self.plan.kill_after[0];
-        let seen = self.kill_when(kid, &lines, vec![first], threshold, move |c| {
+        let held = |c: &Ctx<'_>| {
             c.client
-                .list_parts(&vault_id, &uid)
+                .list_parts(&vault_id, &upload_id)
                 .map_or(0, |l| l.parts.len() as u64)
-        })?;
+        };
+        let mut seen = vec![first];
+        for (i, threshold) in self.plan.kill_after.clone().into_iter().enumerate() {
+            if let Some(id) = seen
+                .iter()
+                .find_map(|l| l.strip_prefix("FINISHED ARCHIVE_ID="))
+            {
+                self.report.notes.push("a child finished first".into());
+                return Ok(id.to_string());
+            }
+            let kid = if i == 0 {
+                kid_first.take().expect("first child")
+            } else {
+                // A further child resumes the upload and is killed too.
+                let args = [child::RESUME, &base, &vault_id, &upload_id, &src, &workers];
+                self.spawn(&args)?
+            };
+            let (kid, lines) = kid;
+            seen = self.kill_when(kid, &lines, seen, threshold, held)?;
+        }
         if let Some(id) = seen
             .iter()
             .find_map(|l| l.strip_prefix("FINISHED ARCHIVE_ID="))
         {
-            self.report.notes.push("child finished first".into());
+            self.report.notes.push("a child finished first".into());
             return Ok(id.to_string());
         }
         let src = self.src.clone();
