@@ -202,6 +202,12 @@ impl Uploader {
     /// checks each against the same range of the local file (content etag and
     /// tree etag; a difference is [`Error::HashMismatch`] naming the range),
     /// sends the missing parts and completes. Returns the archive id.
+    ///
+    /// An upload the service no longer lists may have been completed by an
+    /// earlier call whose answer was lost: the Complete is then repeated and
+    /// the archive it names is returned if its size and tree etag are the
+    /// file's ([`Error::HashMismatch`] otherwise); an aborted or unknown
+    /// upload stays an `UploadIdNotExists` server error.
     pub fn resume(&self, path: impl AsRef<Path>) -> Result<String> {
         self.resume_with(path, &UploadOptions::default())
     }
@@ -213,7 +219,15 @@ impl Uploader {
         let path = path.as_ref();
         let (file, size) = upload::open_source(path)?;
         let plan = self.plan(size, path)?;
-        let listed = self.client.list_parts(&self.vault_id, self.id())?;
+        let listed = match self.client.list_parts(&self.vault_id, self.id()) {
+            Ok(listed) => listed,
+            // Gone: aborted, or completed by a Complete whose answer was lost
+            // (the client gave up after its retries). The latter is learnt by
+            // repeating the Complete, which the service answers with the
+            // same archive id for a while.
+            Err(e) if upload_gone(&e) => return self.complete_again(path, &file, size, &plan, e),
+            Err(e) => return Err(e),
+        };
         let mut known = HashMap::new();
         for p in &listed.parts {
             let range = ByteRange::parse(&p.range_in_bytes)
@@ -246,6 +260,65 @@ impl Uploader {
             .abort_multipart_upload(&self.vault_id, self.id())?;
         *lock(&self.ended) = Some(Ended::Aborted);
         Ok(())
+    }
+
+    /// Repeats the Complete of an upload the service no longer lists, with
+    /// the part tree etags of the local file. Returns the archive id when the
+    /// service answers with one and that archive holds exactly the file
+    /// (size and tree etag); `gone`, the listing's error, when the service
+    /// does not know the upload (it was aborted or never existed).
+    fn complete_again(
+        &self,
+        path: &Path,
+        file: &File,
+        size: u64,
+        plan: &[ByteRange],
+        gone: Error,
+    ) -> Result<String> {
+        let hash = |offset: u64, len: u64| {
+            digest::digest_file_range(file, offset, Some(len), Want::Tree)
+                .map(|d| d.tree_etag)
+                .map_err(|e| upload::hash_error(path, None, e))
+        };
+        let trees = plan
+            .iter()
+            .map(|r| hash(r.start, r.len()))
+            .collect::<Result<Vec<_>>>()?;
+        let tree = digest::combine_tree_etags(&trees)
+            .map_err(|e| Error::Protocol(format!("upload {}: {e}", self.id())))?;
+        let id = match self
+            .client
+            .complete_multipart_upload(&self.vault_id, self.id(), size, &tree)
+        {
+            Ok(id) => id,
+            Err(e) if upload_gone(&e) => return Err(gone),
+            Err(e) => return Err(e),
+        };
+        let meta = self.client.archive_meta(&self.vault_id, &id)?;
+        let whole = hash(0, size)?;
+        if meta.archive_size_in_bytes != size as i64
+            || !meta.archive_tree_etag.eq_ignore_ascii_case(&whole)
+        {
+            return Err(Error::HashMismatch(format!(
+                "upload {} was completed as archive {id} ({} bytes, tree etag {}), which is \
+                 not {} ({size} bytes, tree etag {whole})",
+                self.id(),
+                meta.archive_size_in_bytes,
+                meta.archive_tree_etag,
+                path.display()
+            )));
+        }
+        *lock(&self.size_total) = size;
+        let t = Transfer::new(size, lock(&self.progress).clone(), 0, CancelToken::new());
+        t.skip(size);
+        t.maybe_report(true);
+        *lock(&self.transfer) = Some(t);
+        crate::oas_info!(
+            "oas::upload",
+            "upload {}: had already been completed as archive {id}",
+            self.id()
+        );
+        Ok(id)
     }
 
     /// The part ranges of a `size`-byte file with this upload's part size.
@@ -361,4 +434,9 @@ impl Uploader {
         let ordered: Vec<String> = plan.iter().map(|r| trees[r].clone()).collect();
         target.complete(size, &ordered)
     }
+}
+
+/// True when the service says the multipart upload does not exist (any more).
+fn upload_gone(e: &Error) -> bool {
+    matches!(e, Error::Server(s) if s.status == 404 && s.code == "UploadIdNotExists")
 }

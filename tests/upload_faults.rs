@@ -94,6 +94,47 @@ fn part_failing_for_good_stops_the_upload_and_keeps_it_resumable() {
     assert_archive(&v, &id, f.path());
 }
 
+/// Found by the fault campaign (seed 89891671): every answer to Complete is
+/// lost, so `start` fails although the service built the archive; `resume`
+/// then found no upload to list and failed for good, orphaning the archive.
+#[test]
+fn resume_after_lost_complete_answers_returns_the_archive() {
+    let emu = emulator();
+    let c = client_with(&emu, |o| o.retry.max_attempts = 2);
+    let v = Vault::create(&c, "lostcomplete").unwrap();
+    let f = file(3 * MIB + 5, 8);
+    set_faults(
+        &emu,
+        json!([{"op": "CompleteMultipartUpload", "times": 2, "action": "drop_response"}]),
+    );
+    let u = v.initiate_uploader(f.path(), None).unwrap();
+    let before = count(&emu, "UploadPart");
+    let err = u.start().unwrap_err();
+    assert!(matches!(err, Error::Transport(_)), "{err:?}");
+    // The service did complete it: the upload is no longer listed.
+    assert!(v.list_all_multipart_uploads().unwrap().is_empty());
+    let id = u.resume(f.path()).unwrap();
+    assert_archive(&v, &id, f.path());
+    assert_eq!(u.size_completed(), 3 * MIB + 5);
+    assert_eq!(count(&emu, "UploadPart") - before, 4, "no part sent again");
+    assert_eq!(count(&emu, "CompleteMultipartUpload"), 3);
+
+    // A different file is refused rather than matched to that archive.
+    let other = file(3 * MIB + 5, 9);
+    assert!(matches!(
+        u.resume(other.path()),
+        Err(Error::HashMismatch(_))
+    ));
+    // An aborted upload stays an error naming the missing upload.
+    let w = v.initiate_uploader(f.path(), None).unwrap();
+    let w2 = v.recover_uploader(w.id()).unwrap();
+    w.cancel().unwrap();
+    match w2.resume(f.path()) {
+        Err(Error::Server(s)) => assert_eq!(s.code, "UploadIdNotExists"),
+        other => panic!("expected UploadIdNotExists, got {other:?}"),
+    }
+}
+
 #[test]
 fn client_errors_are_not_retried() {
     let emu = emulator();

@@ -252,6 +252,11 @@ async fn handle(st: &Arc<State>, req: Request<Body>, kill: KillSwitch) -> Respon
         Route::GetJobOutput(v, j) => jobs::output(st, v, j, h).await,
     };
     let resp = res.unwrap_or_else(ApiError::into_response);
+    if let Some(FaultAction::DropResponse) = decision.action {
+        // The work is done; the connection fails before the answer goes out.
+        kill.kill();
+        return resp;
+    }
     match &decision.action {
         Some(a) => crate::faults::wrap_response(resp, a, kill),
         None => resp,
@@ -293,6 +298,10 @@ async fn control(st: &Arc<State>, req: Request<Body>) -> ApiResult<Response<Body
             st.faults.lock().unwrap_or_else(|p| p.into_inner()).add(fr);
             Ok(crate::http::json(200, serde_json::json!({"added": n})))
         }
+        ("GET", "/_emulator/faults") => Ok(crate::http::json(
+            200,
+            st.faults.lock().unwrap_or_else(|p| p.into_inner()).report(),
+        )),
         ("DELETE", "/_emulator/faults") => {
             st.faults.lock().unwrap_or_else(|p| p.into_inner()).clear();
             Ok(crate::http::empty(204, &[]))

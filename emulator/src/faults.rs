@@ -37,6 +37,10 @@ pub enum FaultAction {
         /// Body bytes sent before the reset.
         after_bytes: u64,
     },
+    /// Handle the request normally, then reset the connection before any
+    /// of the answer is sent: the server did the work, the client never
+    /// learns it (a lost answer).
+    DropResponse,
     /// Sleep before handling the request.
     Stall {
         /// Milliseconds to sleep.
@@ -96,6 +100,7 @@ pub struct FaultRequest {
 pub struct Faults {
     rules: Vec<FaultRule>,
     rng: StdRng,
+    fired: u64,
 }
 
 /// The outcome of matching one request.
@@ -136,6 +141,7 @@ impl Faults {
         Faults {
             rules: initial,
             rng: StdRng::seed_from_u64(0),
+            fired: 0,
         }
     }
 
@@ -147,9 +153,17 @@ impl Faults {
         self.rules.extend(req.rules);
     }
 
-    /// Removes all rules.
+    /// Removes all rules and resets the count of fired faults.
     pub fn clear(&mut self) {
         self.rules.clear();
+        self.fired = 0;
+    }
+
+    /// The rules still installed (with their remaining `times`) and how many
+    /// times a rule acted since start or the last [`clear`](Faults::clear):
+    /// the body of `GET /_emulator/faults`.
+    pub fn report(&self) -> serde_json::Value {
+        serde_json::json!({"rules": self.rules, "fired": self.fired})
     }
 
     /// Matches a request: stalls accumulate, the first other action wins.
@@ -173,6 +187,7 @@ impl Faults {
             if let Some(t) = rule.times.as_mut() {
                 *t -= 1;
             }
+            self.fired += 1;
             match &rule.action {
                 FaultAction::Stall { ms } => d.stall += Duration::from_millis(*ms),
                 a => d.action = Some(a.clone()),
@@ -269,10 +284,20 @@ mod tests {
         )
         .unwrap();
         let mut f = Faults::new(vec![r]);
+        assert_eq!(
+            FaultRule::from_json(r#"{"action":"drop_response"}"#)
+                .unwrap()
+                .action,
+            FaultAction::DropResponse
+        );
         assert!(f.decide(Some("ListVaults"), "/vaults").action.is_none());
         assert!(f.decide(Some("UploadPart"), "/v").action.is_some());
         assert!(f.decide(Some("UploadPart"), "/v").action.is_some());
         assert!(f.decide(Some("UploadPart"), "/v").action.is_none());
+        assert_eq!(f.report()["fired"], 2);
+        assert_eq!(f.report()["rules"].as_array().unwrap().len(), 0, "used up");
+        f.clear();
+        assert_eq!(f.report()["fired"], 0);
         let half = FaultRule::from_json(r#"{"probability":0.5,"action":"stall","ms":1}"#).unwrap();
         let count = |seed| {
             let mut f = Faults::new(Vec::new());
