@@ -98,7 +98,7 @@ start_emulator() {
   "$emulator" --listen 127.0.0.1:0 --data-dir "$work/$name" "$@" \
     </dev/null >"$work/$name.out" 2>"$work/$name.err" &
   pids+=($!)
-  for _ in $(seq 1 100); do
+  for _ in $(seq 1 300); do # up to 30 s on a loaded machine
     ep="$(sed -n '1s/^listening on //p' "$work/$name.out")"
     [[ -n "$ep" ]] && break
     sleep 0.1
