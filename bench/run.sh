@@ -89,23 +89,28 @@ free_mib=$(df -Pm "$work" | awk 'NR==2 {print $4}')
 echo "work directory $work: ${free_mib} MiB free, the largest phase needs about ${need_mib} MiB"
 [[ $free_mib -ge $need_mib ]] || die "not enough disk space in ${TMPDIR:-/tmp} (set TMPDIR)"
 
-# start_emulator <name> <args...>: starts the binary with data in $work/<name>,
-# prints its endpoint.
+# start_emulator <name> <args...>: starts the binary with data in $work/<name>;
+# sets EP (its endpoint) and EPID.
 start_emulator() {
-  local name="$1" ep=""
+  local name="$1"
   shift
+  EP=""
   mkdir -p "$work/$name"
   "$emulator" --listen 127.0.0.1:0 --data-dir "$work/$name" "$@" \
     </dev/null >"$work/$name.out" 2>"$work/$name.err" &
-  pids+=($!)
+  EPID=$!
+  pids+=("$EPID")
   for _ in $(seq 1 300); do # up to 30 s on a loaded machine
-    ep="$(sed -n '1s/^listening on //p' "$work/$name.out")"
-    [[ -n "$ep" ]] && break
+    EP="$(sed -n '1s/^listening on //p' "$work/$name.out")"
+    [[ -n "$EP" ]] && break
     sleep 0.1
   done
-  [[ -n "$ep" ]] || { cat "$work/$name.err" >&2; die "the emulator ($name) did not start"; }
-  echo "$ep"
+  [[ -n "$EP" ]] || { cat "$work/$name.err" >&2; die "the emulator ($name) did not start"; }
 }
+
+# emulator_cpu: user + system seconds the transfer emulator has used so far.
+tck=$(getconf CLK_TCK)
+emulator_cpu() { awk -v t="$tck" '{print ($14 + $15) / t}' "/proc/$data_pid/stat"; }
 
 export OAS_ACCESS_ID=OASEMULATORTESTID OAS_ACCESS_KEY=OASEmulatorTestSecret000000000000
 export OAS_BENCH_VAULT=liboas-bench
@@ -121,9 +126,12 @@ tb() {
   }
 }
 rss_mib() { awk -F': ' '/Maximum resident set size/ {printf "%.1f", $2 / 1024}' "$1"; }
+cpu_of() { awk -F': ' '/(User|System) time \(seconds\)/ {c += $2} END {print c}' "$1"; }
+add() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a + b}'; }
 
 banner "status calls: a ${JOB_DELAY} s job, waited for in the background"
-wait_ep="$(start_emulator wait --job-delay "$JOB_DELAY" --faults)"
+start_emulator wait --job-delay "$JOB_DELAY" --faults
+wait_ep="$EP"
 gen_data "$work/small.bin" 1
 read -r _ small_archive <<<"$(OAS_ENDPOINT="$wait_ep" tb "$work/wait-up.rss" upload "$work/small.bin")"
 curl -fsS -X DELETE "$wait_ep/_emulator/stats" >/dev/null
@@ -132,26 +140,33 @@ wait_pid=$!
 
 banner "transfers: ${SIZE_MIB} MiB, $RUNS runs"
 export OAS_ENDPOINT
-OAS_ENDPOINT="$(start_emulator data)"
+start_emulator data
+OAS_ENDPOINT="$EP" data_pid="$EPID"
 src="$work/src-${SIZE_MIB}.bin"
 gen_data "$src" "$SIZE_MIB"
-md5_w=() both_w=() tree_w=() up_s=() down_s=() archive=""
+md5_w=() md5_c=() both_w=() both_c=() tree_w=() tree_c=() up_s=() up_c=() down_s=() down_c=()
+archive=""
 for ((i = 1; i <= RUNS; i++)); do
   # Interleaved, so that load changes hit every figure alike.
-  md5_w+=("$(time_once md5sum "$src" | cut -d' ' -f1)")
-  both_w+=("$(time_once "$digest_bench" "$lib" both "$src" | cut -d' ' -f1)")
-  tree_w+=("$(time_once "$digest_bench" "$lib" tree "$src" | cut -d' ' -f1)")
+  read -r w c <<<"$(time_once md5sum "$src")"
+  md5_w+=("$w") md5_c+=("$c")
+  read -r w c <<<"$(time_once "$digest_bench" "$lib" both "$src")"
+  both_w+=("$w") both_c+=("$c")
+  read -r w c <<<"$(time_once "$digest_bench" "$lib" tree "$src")"
+  tree_w+=("$w") tree_c+=("$c")
+  e0=$(emulator_cpu)
   read -r s new_archive <<<"$(tb "$work/up.rss" upload "$src")"
-  up_s+=("$s")
+  up_s+=("$s") up_c+=("$(add "$(cpu_of "$work/up.rss")" "$(awk -v a="$(emulator_cpu)" -v b="$e0" 'BEGIN {print a - b}')")")
   # Keep one archive on the emulator's disk.
   if [[ -n "$archive" ]]; then tb "$work/del.rss" delete "$archive" >/dev/null; fi
   archive="$new_archive"
   rm -f "$work/down.bin" "$work/down.bin.oas"
+  e0=$(emulator_cpu)
   read -r s _ <<<"$(tb "$work/down.rss" download "$archive" "$work/down.bin")"
-  down_s+=("$s")
+  down_s+=("$s") down_c+=("$(add "$(cpu_of "$work/down.rss")" "$(awk -v a="$(emulator_cpu)" -v b="$e0" 'BEGIN {print a - b}')")")
   cmp -s "$src" "$work/down.bin" || die "the download differs from the source"
   echo "run $i: md5sum ${md5_w[-1]} s, digests ${both_w[-1]} s, tree ${tree_w[-1]} s," \
-    "upload ${up_s[-1]} s, download ${down_s[-1]} s"
+    "upload ${up_s[-1]} s (cpu ${up_c[-1]} s), download ${down_s[-1]} s (cpu ${down_c[-1]} s)"
 done
 tb "$work/del.rss" delete "$archive" >/dev/null
 rm -f "$src" "$work/down.bin"
@@ -199,28 +214,29 @@ label_of() { [[ $1 -ge 1024 ]] && echo "$(($1 / 1024)) GiB" || echo "$1 MiB"; }
 banner "results"
 echo "liboas $(git describe --always --dirty 2>/dev/null || echo '?'), $(date -u '+%Y-%m-%d %H:%M UTC')," \
   "$(nproc) cores ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "times: median of $RUNS runs; md5sum baseline measured in the same runs: $md5 s for $size_label"
-fmt='%-36s %-24s %-16s %-8s %-10s %s\n'
+echo "times: median of $RUNS runs; md5sum baseline measured in the same runs: $md5 s wall, $(median "${md5_c[@]}") s cpu for $size_label"
+echo "cpu: user + system seconds (for transfers: client + emulator), median; on an idle machine wall >= cpu / $(nproc)"
+fmt='%-36s %-24s %-8s %-16s %-8s %-10s %s\n'
 # shellcheck disable=SC2059
-printf "$fmt" figure measured baseline ratio target result
-row_ratio() { # row_ratio <figure> <seconds> <measured text> <target ratio>
+printf "$fmt" figure measured "cpu s" baseline ratio target result
+row_ratio() { # row_ratio <figure> <seconds> <measured text> <cpu> <target ratio>
   local r
   r=$(ratio "$2" "$md5")
   # shellcheck disable=SC2059
-  printf "$fmt" "$1" "$3" "md5sum $md5 s" "${r}x" "<= ${4}x" "$(pass "$r" "$4")"
+  printf "$fmt" "$1" "$3" "$4" "md5sum $md5 s" "${r}x" "<= ${5}x" "$(pass "$r" "$5")"
 }
-row_ratio "both digests, $size_label" "$both" "$both s" 1.10
-row_ratio "tree etag alone, $size_label" "$tree" "$tree s" 0.65
-row_ratio "upload (multipart), $size_label" "$up" "$up s, $(mbs "$up") MB/s" 2.5
-row_ratio "download (job output), $size_label" "$down" "$down s, $(mbs "$down") MB/s" 2.5
+row_ratio "both digests, $size_label" "$both" "$both s" "$(median "${both_c[@]}")" 1.10
+row_ratio "tree etag alone, $size_label" "$tree" "$tree s" "$(median "${tree_c[@]}")" 0.65
+row_ratio "upload (multipart), $size_label" "$up" "$up s, $(mbs "$up") MB/s" "$(median "${up_c[@]}")" 2.5
+row_ratio "download (job output), $size_label" "$down" "$down s, $(mbs "$down") MB/s" "$(median "${down_c[@]}")" 2.5
 for mib in "${RSS_SIZES[@]}"; do
   for dir in up down; do
     name=$([[ $dir == up ]] && echo upload || echo download)
     # shellcheck disable=SC2059
-    printf "$fmt" "client peak RSS, $name $(label_of "$mib")" "${rss[$dir$mib]} MiB" "-" "-" \
+    printf "$fmt" "client peak RSS, $name $(label_of "$mib")" "${rss[$dir$mib]} MiB" "-" "-" "-" \
       "<= 64 MiB" "$(pass "${rss[$dir$mib]}" 64)"
   done
 done
 # shellcheck disable=SC2059
-printf "$fmt" "DescribeJob calls, ${JOB_DELAY} s job" "$calls (wait ${wait_s} s)" "-" "-" "<= 8" \
+printf "$fmt" "DescribeJob calls, ${JOB_DELAY} s job" "$calls (wait ${wait_s} s)" "-" "-" "-" "<= 8" \
   "$(pass "$calls" 8)"
