@@ -24,25 +24,12 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 
+source bench/lib.sh
 work="${OAS_BENCH_DIR:-target/bench}"
 mkdir -p "$work"
 data="$work/data-${SIZE_MIB}MiB.bin"
-
-if [[ ! -f "$data" || $(stat -c %s "$data") -ne $((SIZE_MIB << 20)) ]]; then
-  echo "generating $data"
-  # Incompressible, reproducible, fast: AES-CTR keystream from openssl if
-  # present, else /dev/urandom.
-  if command -v openssl >/dev/null 2>&1; then
-    # (head closing the pipe ends openssl with SIGPIPE: not an error here)
-    { openssl enc -aes-128-ctr -nosalt -pass pass:oas-bench -pbkdf2 </dev/zero 2>/dev/null || true; } |
-      head -c $((SIZE_MIB << 20)) >"$data"
-  else
-    head -c $((SIZE_MIB << 20)) /dev/urandom >"$data"
-  fi
-fi
-cat "$data" >/dev/null # into the page cache
-
-cc -O2 -std=c99 -Wall -Wextra -o "$work/digest_bench" bench/digest_bench.c -ldl
+gen_data "$data" "$SIZE_MIB"
+build_digest_bench "$work" >/dev/null
 
 build_lib() { # build_lib <name> [cargo args...]
   local name="$1"
@@ -53,25 +40,6 @@ build_lib() { # build_lib <name> [cargo args...]
 }
 
 libs=("$(build_lib default)")
-
-# median_time <command...>: "wall cpu" medians (seconds) over $RUNS runs; cpu
-# is user + system time of the process, shown because other load on the
-# machine inflates wall times of multi-threaded runs the most.
-median_time() {
-  local walls=() cpus=() i out
-  for ((i = 0; i < RUNS; i++)); do
-    out=$( { TIMEFORMAT='%R %U %S'; time "$@" >/dev/null; } 2>&1 | tail -1)
-    walls+=("$(awk '{print $1}' <<<"$out")")
-    cpus+=("$(awk '{print $2 + $3}' <<<"$out")")
-  done
-  echo "$(median "${walls[@]}") $(median "${cpus[@]}")"
-}
-
-median() {
-  printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'
-}
-
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {print a / b}'; }
 
 echo "file: $data (${SIZE_MIB} MiB), median of $RUNS runs, $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)"
 read -r w_md5 c_md5 <<<"$(median_time md5sum "$data")"

@@ -9,7 +9,9 @@
 //! Large updates use two cores: the content MD5 streams on one while the
 //! leaves are hashed in parallel on the other(s).
 
-use crate::md5core::Md5;
+/// The streaming MD5 behind every digest here (faster than the md-5 crate,
+/// see README "Benchmark"); public so the emulator verifies with the same core.
+pub use crate::md5core::Md5;
 use rayon::prelude::*;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};

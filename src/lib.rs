@@ -16,6 +16,7 @@ pub mod model;
 pub mod ranges;
 pub mod transfer;
 pub mod upload;
+mod upload_ahead;
 mod upload_stream;
 pub mod uploader;
 pub mod vault;

@@ -12,6 +12,7 @@ use crate::model::UploadInfo;
 use crate::ranges::{self, ByteRange, MAX_PARTS};
 use crate::transfer::{ProgressFn, Transfer};
 use crate::upload::{self, lock, PartTarget, UploadOptions};
+use crate::upload_ahead::DigestsAhead;
 use std::collections::HashMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -422,11 +423,18 @@ impl Uploader {
             transfer: t,
         };
         let sent_parts = AtomicUsize::new(0);
-        let sent = upload::run_parallel(&missing, workers, stop, &what, |r| {
-            // Digests once per part, from the same positional reads as the body.
-            let d = hash(r)?;
-            let body = Payload::file(Arc::clone(file), r.start, r.len());
-            target.send(*r, body, &d, &sent_parts, missing.len())
+        // One thread hashes the parts in order ahead of the senders (see
+        // upload_ahead.rs); each sender takes its part's digests from it.
+        let ahead = DigestsAhead::new(missing.len());
+        let order: Vec<usize> = (0..missing.len()).collect();
+        let sent = std::thread::scope(|s| {
+            s.spawn(|| ahead.produce(stop, |i| hash(&missing[i])));
+            upload::run_parallel(&order, workers, stop, &what, |&i| {
+                let r = missing[i];
+                let d = ahead.take(i, stop, &what)?;
+                let body = Payload::file(Arc::clone(file), r.start, r.len());
+                target.send(r, body, &d, &sent_parts, missing.len())
+            })
         })?;
         trees.extend(missing.into_iter().zip(sent));
 

@@ -8,6 +8,7 @@
 mod app;
 mod archives;
 pub mod auth;
+mod blobfile;
 mod error;
 pub mod faults;
 mod http;

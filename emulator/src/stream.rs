@@ -1,15 +1,15 @@
 //! Streaming bodies: request bodies to a temporary file while hashing, and
 //! responses read from blob files, both with bounded memory.
 
+use crate::blobfile::{AlignedBlock, BlobReader, BlobWriter};
 use crate::error::{ApiError, ApiResult};
 use crate::store::{Segment, Store};
 use axum::body::Body;
 use bytes::Bytes;
 use futures_util::StreamExt;
-use md5::{Digest, Md5};
-use oas::digest::{md5_hex, Hex, LEAF_SIZE};
+use oas::digest::{md5_hex, Hex, Md5, LEAF_SIZE};
 use rayon::prelude::*;
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::Read;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -40,28 +40,50 @@ impl Ingested {
 }
 
 struct Sink {
-    file: tempfile::NamedTempFile,
+    file: BlobWriter,
     md5: Md5,
     leaves: Vec<Hex>,
 }
 
 impl Sink {
-    /// Writes a block and hashes it: content MD5 on one thread, leaves on the others.
+    fn new(store: &Store) -> std::io::Result<Sink> {
+        Ok(Sink {
+            file: BlobWriter::new_in(&store.tmp_dir())?,
+            md5: Md5::new(),
+            leaves: Vec::new(),
+        })
+    }
+
+    /// Writes a block and hashes it at the same time: the calling thread
+    /// writes while the rayon pool runs the content MD5 on one thread and the
+    /// leaves on the others.
     fn absorb(&mut self, buf: &[u8]) -> std::io::Result<()> {
-        self.file.write_all(buf)?;
-        let Sink { md5, leaves, .. } = self;
-        rayon::join(
-            || md5.update(buf),
-            || leaves.par_extend(buf.par_chunks(LEAF_SIZE as usize).map(md5_hex)),
-        );
-        Ok(())
+        let Sink { file, md5, leaves } = self;
+        rayon::in_place_scope(|s| {
+            s.spawn(|_| {
+                rayon::join(
+                    || md5.update(buf),
+                    || leaves.par_extend(buf.par_chunks(LEAF_SIZE as usize).map(md5_hex)),
+                );
+            });
+            file.write(buf)
+        })
+    }
+
+    fn finish(self, len: u64) -> Ingested {
+        Ingested {
+            file: self.file.into_temp(),
+            len,
+            etag: hex_upper(&self.md5.finalize()),
+            leaves: self.leaves,
+        }
     }
 }
 
-async fn absorb(sink: Sink, buf: Vec<u8>) -> ApiResult<(Sink, Vec<u8>)> {
+async fn absorb(sink: Sink, buf: AlignedBlock) -> ApiResult<(Sink, AlignedBlock)> {
     tokio::task::spawn_blocking(move || {
         let mut sink = sink;
-        sink.absorb(&buf).map(|_| (sink, buf))
+        sink.absorb(buf.data()).map(|_| (sink, buf))
     })
     .await
     .map_err(ApiError::internal)?
@@ -71,13 +93,9 @@ async fn absorb(sink: Sink, buf: Vec<u8>) -> ApiResult<(Sink, Vec<u8>)> {
 /// Streams `body` to a temp file under the store's tmp dir while hashing it.
 /// Fails (and the temp file vanishes) when fewer than `expected` bytes arrive.
 pub async fn ingest(body: Body, expected: u64, store: &Store) -> ApiResult<Ingested> {
-    let file = tempfile::NamedTempFile::new_in(store.tmp_dir())?;
-    let mut sink = Sink {
-        file,
-        md5: Md5::new(),
-        leaves: Vec::new(),
-    };
-    let mut buf = Vec::with_capacity(BLOCK.min(expected as usize).max(1));
+    let mut sink = Sink::new(store)?;
+    // Whole aligned blocks go to disk directly (see blobfile.rs).
+    let mut buf = AlignedBlock::new(BLOCK.min(expected as usize).max(1));
     let mut len = 0u64;
     let mut stream = body.into_data_stream();
     while let Some(chunk) = stream.next().await {
@@ -90,9 +108,9 @@ pub async fn ingest(body: Body, expected: u64, store: &Store) -> ApiResult<Inges
         })?;
         len += chunk.len() as u64;
         while !chunk.is_empty() {
-            let take = (BLOCK - buf.len()).min(chunk.len());
-            buf.extend_from_slice(&chunk.split_to(take));
-            if buf.len() == BLOCK {
+            let take = buf.extend(&chunk);
+            let _ = chunk.split_to(take);
+            if buf.is_full() {
                 let (s, mut b) = absorb(sink, buf).await?;
                 b.clear();
                 sink = s;
@@ -109,12 +127,7 @@ pub async fn ingest(body: Body, expected: u64, store: &Store) -> ApiResult<Inges
     if !buf.is_empty() {
         sink = absorb(sink, buf).await?.0;
     }
-    Ok(Ingested {
-        file: sink.file,
-        len,
-        etag: hex_upper(&sink.md5.finalize()),
-        leaves: sink.leaves,
-    })
+    Ok(sink.finish(len))
 }
 
 fn hex_upper(d: &[u8]) -> String {
@@ -153,15 +166,13 @@ pub fn segments_body(store: Arc<Store>, segments: Vec<Segment>, start: u64, end:
                 continue;
             }
             let res = (|| -> std::io::Result<()> {
-                let mut f = std::fs::File::open(store.blob_path(&seg.file))?;
-                f.seek(SeekFrom::Start(pos - seg.offset))?;
+                let mut f = BlobReader::open(&store.blob_path(&seg.file))?;
                 let stop = (seg.offset + seg.len).min(end + 1);
                 while pos < stop {
                     let n = ((stop - pos) as usize).min(OUT_CHUNK);
-                    let mut b = vec![0u8; n];
-                    f.read_exact(&mut b)?;
+                    let b = f.read(pos - seg.offset, n)?;
                     pos += n as u64;
-                    if tx.blocking_send(Ok(Bytes::from(b))).is_err() {
+                    if tx.blocking_send(Ok(b)).is_err() {
                         return Err(std::io::ErrorKind::BrokenPipe.into());
                     }
                 }
@@ -179,11 +190,7 @@ pub fn segments_body(store: Arc<Store>, segments: Vec<Segment>, start: u64, end:
 /// Copies a local file into a new temp file while hashing it (pull-from-oss).
 pub fn ingest_file(path: &std::path::Path, store: &Store) -> std::io::Result<Ingested> {
     let mut src = std::fs::File::open(path)?;
-    let mut sink = Sink {
-        file: tempfile::NamedTempFile::new_in(store.tmp_dir())?,
-        md5: Md5::new(),
-        leaves: Vec::new(),
-    };
+    let mut sink = Sink::new(store)?;
     let mut buf = vec![0u8; BLOCK];
     let mut len = 0u64;
     loop {
@@ -205,10 +212,5 @@ pub fn ingest_file(path: &std::path::Path, store: &Store) -> std::io::Result<Ing
             break;
         }
     }
-    Ok(Ingested {
-        file: sink.file,
-        len,
-        etag: hex_upper(&sink.md5.finalize()),
-        leaves: sink.leaves,
-    })
+    Ok(sink.finish(len))
 }
