@@ -337,6 +337,8 @@ static void cancelled_handles(void) {
   EXPECT(oas_uploader_resume(r, src, NULL, NULL, &id), OAS_RESULT_INVALID_STATE, "already complete");
   EXPECT(oas_uploader_start(r, NULL, NULL, &id), OAS_RESULT_INVALID_STATE, "");
   EXPECT(oas_uploader_cancel(r), OAS_RESULT_INVALID_STATE, "already complete");
+  oas_string_free(id); /* the archive of the first upload above */
+  id = NULL;
   CHECK_OK(oas_uploader_resume(u, src, NULL, NULL, &id));
   CHECK(id != NULL && again != NULL && strcmp(id, again) == 0);
   oas_string_free(again);
