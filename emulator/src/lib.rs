@@ -9,6 +9,8 @@ mod app;
 mod archives;
 pub mod auth;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod faults;
 mod http;
 mod jobrun;
