@@ -24,8 +24,12 @@ fn offline_client() -> Client {
     static CLIENT: OnceLock<Client> = OnceLock::new();
     CLIENT
         .get_or_init(|| {
-            Client::new(ClientOptions::new("http://127.0.0.1:9", "FUZZ", "FUZZSECRET"))
-                .expect("offline client")
+            Client::new(ClientOptions::new(
+                "http://127.0.0.1:9",
+                "FUZZ",
+                "FUZZSECRET",
+            ))
+            .expect("offline client")
         })
         .clone()
 }
@@ -48,7 +52,9 @@ pub fn range_header(s: &str) -> Option<(ByteRange, Option<u64>)> {
 /// Parses a tree etag as sent in `x-oas-tree-etag` and checks its shape.
 pub fn tree_etag(s: &str) {
     if let Some(h) = parse_tree_etag(s) {
-        assert!(h.iter().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_lowercase()));
+        assert!(h
+            .iter()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_lowercase()));
         let again = std::str::from_utf8(&h).expect("hex is ASCII");
         assert_eq!(parse_tree_etag(again), Some(h));
     }
@@ -73,8 +79,17 @@ pub fn job_info(info: JobInfo, now_secs: u32) {
     let wanted = ByteRange::parse(&info.retrieval_byte_range).map(|(r, _)| r);
     let _ = pick_reusable(vec![info.clone()], wanted, now);
     let job = Job::new(offline_client(), "V", info);
-    let _ = (job.succeeded(), job.failed(), job.has_output(), job.completed());
-    let _ = (job.archive_size(), job.inventory_size(), job.retrieval_byte_range());
+    let _ = (
+        job.succeeded(),
+        job.failed(),
+        job.has_output(),
+        job.completed(),
+    );
+    let _ = (
+        job.archive_size(),
+        job.inventory_size(),
+        job.retrieval_byte_range(),
+    );
     let Ok(size) = job.output_size() else { return };
     let Ok(output) = OutputInfo::of(&job) else {
         return;

@@ -64,13 +64,19 @@ fn signature_shaped(line: &str) -> Vec<&str> {
 fn assert_no_secrets(lines: &[String], signatures: &[String]) {
     for line in lines {
         assert!(!line.contains(SECRET), "secret in log line: {line}");
-        assert!(!line.contains(&format!("OAS {ID}:")), "Authorization in log line: {line}");
+        assert!(
+            !line.contains(&format!("OAS {ID}:")),
+            "Authorization in log line: {line}"
+        );
         assert!(
             !line.to_ascii_lowercase().contains("authorization:"),
             "Authorization header in log line: {line}"
         );
         for s in signatures {
-            assert!(!line.contains(s.as_str()), "signature {s} in log line: {line}");
+            assert!(
+                !line.contains(s.as_str()),
+                "signature {s} in log line: {line}"
+            );
         }
         assert!(
             signature_shaped(line).is_empty(),
@@ -93,7 +99,12 @@ fn signature_shape_detector_finds_signatures() {
 fn quoted_string_to_sign(message: &str) -> Option<String> {
     let quoted = message.split("string to sign was ").nth(1)?;
     let inner = quoted.strip_prefix('"')?.strip_suffix('"')?;
-    Some(inner.replace("\\n", "\n").replace("\\\"", "\"").replace("\\\\", "\\"))
+    Some(
+        inner
+            .replace("\\n", "\n")
+            .replace("\\\"", "\"")
+            .replace("\\\\", "\\"),
+    )
 }
 
 /// Uploads (single and multipart, with injected retries), fails a request on
@@ -103,7 +114,9 @@ fn run_operations(emu: &Emulator, dir: &Path) -> Vec<String> {
     let client = client_as(emu, ID, SECRET);
     let vault = Vault::create(&client, "security").expect("create vault");
     let small = file(MIB / 2, 1);
-    vault.upload_archive(small.path(), Some("single")).expect("single upload");
+    vault
+        .upload_archive(small.path(), Some("single"))
+        .expect("single upload");
     set_faults(
         emu,
         serde_json::json!([
@@ -112,11 +125,16 @@ fn run_operations(emu: &Emulator, dir: &Path) -> Vec<String> {
         ]),
     );
     let big = file(3 * MIB + 5, 2);
-    let archive = vault.upload_archive(big.path(), Some("multipart")).expect("multipart upload");
+    let archive = vault
+        .upload_archive(big.path(), Some("multipart"))
+        .expect("multipart upload");
     let mut job = vault.retrieve_archive(&archive, None, None).expect("job");
     let out = dir.join("out.bin");
     job.download_to_file(&out, 0, true).expect("download");
-    assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(big.path()).unwrap());
+    assert_eq!(
+        std::fs::read(&out).unwrap(),
+        std::fs::read(big.path()).unwrap()
+    );
     assert!(!Journal::path_for(&out).exists());
     set_faults(emu, serde_json::json!([]));
 
@@ -151,7 +169,9 @@ fn no_secret_in_rust_log_lines() {
     let lines = lines.lock().unwrap().clone();
     // The run must have logged, including the retries, or this proves nothing.
     assert!(
-        lines.iter().any(|l| l.starts_with("WARN") && l.contains("UploadPart")),
+        lines
+            .iter()
+            .any(|l| l.starts_with("WARN") && l.contains("UploadPart")),
         "retry warnings captured: {lines:#?}"
     );
     assert!(lines.iter().any(|l| l.starts_with("INFO")), "{lines:#?}");
@@ -188,7 +208,10 @@ fn no_secret_in_c_log_callback_lines() {
     let emu = emulator_with_credentials();
     let dir = tempfile::tempdir().unwrap();
     let signatures = run_operations(&emu, dir.path());
-    assert_eq!(oas_set_log_callback(None, std::ptr::null_mut(), 0), OAS_RESULT_OK);
+    assert_eq!(
+        oas_set_log_callback(None, std::ptr::null_mut(), 0),
+        OAS_RESULT_OK
+    );
     let lines = lines.lock().unwrap().clone();
     assert!(lines.iter().any(|l| l.contains("UploadPart")), "{lines:#?}");
     assert_no_secrets(&lines, &signatures);
@@ -205,7 +228,11 @@ fn wrong_secret_is_a_403_that_is_not_retried() {
     };
     assert_eq!(s.status, 403, "{s:?}");
     assert_eq!(s.code, "SignatureDoesNotMatch", "{s:?}");
-    assert_eq!(count(&emu, "CreateVault") - before, 1, "sent once, not retried");
+    assert_eq!(
+        count(&emu, "CreateVault") - before,
+        1,
+        "sent once, not retried"
+    );
     // An unknown key id is refused the same way.
     let stranger = client_as(&emu, "NOSUCHID", SECRET);
     let err = Vault::create(&stranger, "denied").expect_err("unknown id");
@@ -224,15 +251,21 @@ fn make_pki(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf, std::path::P
     let ca_key = KeyPair::generate().unwrap();
     let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
     ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca.distinguished_name.push(DnType::CommonName, "liboas test CA");
+    ca.distinguished_name
+        .push(DnType::CommonName, "liboas test CA");
     ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
     let ca_cert = ca.self_signed(&ca_key).unwrap();
     let issuer = Issuer::new(ca, ca_key);
     let key = KeyPair::generate().unwrap();
     let mut leaf = CertificateParams::new(vec!["127.0.0.1".into(), "localhost".into()]).unwrap();
-    leaf.distinguished_name.push(DnType::CommonName, "127.0.0.1");
+    leaf.distinguished_name
+        .push(DnType::CommonName, "127.0.0.1");
     let cert = leaf.signed_by(&key, &issuer).unwrap();
-    let paths = (dir.join("ca.pem"), dir.join("cert.pem"), dir.join("key.pem"));
+    let paths = (
+        dir.join("ca.pem"),
+        dir.join("cert.pem"),
+        dir.join("key.pem"),
+    );
     std::fs::write(&paths.0, ca_cert.pem()).unwrap();
     std::fs::write(&paths.1, cert.pem()).unwrap();
     std::fs::write(&paths.2, key.serialize_pem()).unwrap();
@@ -270,11 +303,17 @@ fn https_refuses_an_unknown_ca_and_trusts_a_configured_one() {
     let trusted = client_with(&emu, |o| o.ca_file = Some(ca.clone()));
     let vault = Vault::create(&trusted, "tls").expect("CA configured");
     let src = file(3 * MIB + 1, 9);
-    let archive = vault.upload_archive(src.path(), None).expect("upload over TLS");
+    let archive = vault
+        .upload_archive(src.path(), None)
+        .expect("upload over TLS");
     let mut job = vault.retrieve_archive(&archive, None, None).unwrap();
     let out = dir.path().join("tls-out.bin");
-    job.download_to_file(&out, 0, true).expect("download over TLS");
-    assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(src.path()).unwrap());
+    job.download_to_file(&out, 0, true)
+        .expect("download over TLS");
+    assert_eq!(
+        std::fs::read(&out).unwrap(),
+        std::fs::read(src.path()).unwrap()
+    );
     assert!(count_tls(&emu) > 0, "the counter sees requests");
 }
 
@@ -310,10 +349,16 @@ fn https_through_the_c_api() {
     unsafe {
         let plain = c_tls_client(&emu, None).unwrap();
         let mut v: *mut oas_vault = std::ptr::null_mut();
-        assert_ne!(oas_vault_create(plain, name.as_ptr(), &mut v), OAS_RESULT_OK);
+        assert_ne!(
+            oas_vault_create(plain, name.as_ptr(), &mut v),
+            OAS_RESULT_OK
+        );
         assert_eq!(oas_error_kind(oas_last_error()), OAS_ERROR_KIND_TRANSPORT);
         let msg = last_message().to_ascii_lowercase();
-        assert!(msg.contains("certificate") || msg.contains("issuer"), "{msg}");
+        assert!(
+            msg.contains("certificate") || msg.contains("issuer"),
+            "{msg}"
+        );
         assert!(v.is_null());
         oas_client_free(plain);
 

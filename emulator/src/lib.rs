@@ -9,9 +9,9 @@ mod app;
 mod archives;
 pub mod auth;
 mod error;
+pub mod faults;
 #[doc(hidden)]
 pub mod fuzzing;
-pub mod faults;
 mod http;
 mod jobrun;
 mod jobs;

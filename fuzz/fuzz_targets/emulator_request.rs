@@ -43,7 +43,10 @@ fuzz_target!(|data: &[u8]| {
         _ => {
             let mut lines = rest.splitn(3, |&b| b == b'\n');
             let op = lines.next().and_then(|l| std::str::from_utf8(l).ok());
-            let path = lines.next().and_then(|l| std::str::from_utf8(l).ok()).unwrap_or("/");
+            let path = lines
+                .next()
+                .and_then(|l| std::str::from_utf8(l).ok())
+                .unwrap_or("/");
             let body = lines.next().unwrap_or_default();
             fuzzing::fault_rules(body, op.filter(|o| !o.is_empty()), path);
         }

@@ -35,7 +35,11 @@ fuzz_target!(|data: &[u8]| {
             Ok(it) => it.take(10_000).collect(),
             Err(e) => vec![Err(e)],
         };
-        (inv.vault_id().to_string(), inv.inventory_date().to_string(), list)
+        (
+            inv.vault_id().to_string(),
+            inv.inventory_date().to_string(),
+            list,
+        )
     });
     let Ok(whole) = serde_json::from_slice::<Whole>(data) else {
         return;

@@ -21,5 +21,8 @@ fuzz_target!(|data: &[u8]| {
             tree_etag: d.tree_etag.clone(),
         });
     }
-    assert!(k.done.windows(2).all(|w| w[0].start < w[1].start), "sorted, unique");
+    assert!(
+        k.done.windows(2).all(|w| w[0].start < w[1].start),
+        "sorted, unique"
+    );
 });

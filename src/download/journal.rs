@@ -89,10 +89,7 @@ impl Journal {
         let j: Journal =
             serde_json::from_slice(text).map_err(|e| format!("not a valid journal: {e}"))?;
         if j.version != JOURNAL_VERSION {
-            return Err(format!(
-                "version {}, expected {JOURNAL_VERSION}",
-                j.version
-            ));
+            return Err(format!("version {}, expected {JOURNAL_VERSION}", j.version));
         }
         Ok(j)
     }
