@@ -66,13 +66,13 @@ for t in "${targets[@]}"; do
   # New inputs land in the first directory: a scratch one for short runs
   # (the committed corpus stays as it is), fuzz/corpus-gen/<t> for long ones.
   if [[ "$mode" == --long ]]; then
-    out="fuzz/corpus-gen/$t"
+    out="$PWD/fuzz/corpus-gen/$t"
   else
     out="$(mktemp -d)"
   fi
   mkdir -p "$out" "fuzz/artifacts/$t"
   banner "fuzz $t for ${seconds}s"
-  if (cd fuzz && cargo fuzz run -s "$SANITIZER" "$t" "../$out" "corpus/$t" -- \
+  if (cd fuzz && cargo fuzz run -s "$SANITIZER" "$t" "$out" "corpus/$t" -- \
         -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
         -print_final_stats=1 2>&1 | tail -n 25); then
     :
