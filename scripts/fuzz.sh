@@ -77,13 +77,17 @@ for t in "${targets[@]}"; do
   fi
   mkdir -p "$out" "fuzz/artifacts/$t"
   banner "fuzz $t for ${seconds}s"
-  if (cd fuzz && cargo fuzz run "${profile[@]}" -s "$SANITIZER" "$t" "$out" "corpus/$t" -- \
+  # Scratch files of the targets (the inventory one writes its input to a
+  # file) go to a directory removed after the run.
+  scratch="$(mktemp -d)"
+  if (cd fuzz && TMPDIR="$scratch" cargo fuzz run "${profile[@]}" -s "$SANITIZER" "$t" "$out" "corpus/$t" -- \
         -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
         -print_final_stats=1 2>&1 | tail -n 25); then
     :
   else
     failed+=("$t")
   fi
+  rm -rf "$scratch"
   [[ "$mode" == --long ]] || rm -rf "$out"
 done
 
