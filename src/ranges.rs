@@ -224,7 +224,8 @@ mod tests {
         assert!(ByteRange::parse("0-18446744073709551615").is_none());
         let (r, _) = ByteRange::parse("1-18446744073709551615").unwrap();
         assert_eq!(r.len(), u64::MAX);
-        // A range ending at or past its own total is not a range of it.
+        // A range ending at or past its own total is not a range of it (the
+        // fuzz target `ranges` found `bytes 0-8388673808/8608` in seconds).
         assert!(ByteRange::parse("bytes 0-99/50").is_none());
         assert!(ByteRange::parse("bytes 0-99/99").is_none());
         assert!(ByteRange::parse("bytes 0-99/100").is_some());
