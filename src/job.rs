@@ -456,7 +456,7 @@ impl Vault {
 /// (`None` = whole archive of unknown size: jobs without a range): running or
 /// succeeded, with at least [`REUSE_MIN_REMAINING`] of a succeeded job's
 /// output lifetime left; succeeded ones first, then the most recent.
-fn pick_reusable(
+pub(crate) fn pick_reusable(
     jobs: Vec<JobInfo>,
     wanted: Option<ByteRange>,
     now: SystemTime,

@@ -8,6 +8,8 @@ pub mod digest;
 pub mod download;
 pub mod error;
 pub mod ffi;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod inventory;
 pub mod job;
 pub mod log;

@@ -48,6 +48,8 @@ impl ByteRange {
 
     /// Parses `S-E` (also accepting a leading `bytes ` or `bytes=` and a trailing
     /// `/total` or `/*`). Returns the range and the total when one was given.
+    /// `None` as well when the range ends at or past its total, or spans all
+    /// 2^64 offsets (its length would not fit a `u64`).
     pub fn parse(s: &str) -> Option<(ByteRange, Option<u64>)> {
         let s = s.trim();
         let s = s
@@ -63,6 +65,9 @@ impl ByteRange {
         let (a, b) = range.split_once('-')?;
         let start = parse_dec(a)?;
         let end = parse_dec(b)?;
+        if (start, end) == (0, u64::MAX) || total.is_some_and(|t| end >= t) {
+            return None;
+        }
         Some((ByteRange::new(start, end)?, total))
     }
 }
@@ -215,5 +220,19 @@ mod tests {
         assert!(ByteRange::parse("-5").is_none());
         assert!(ByteRange::parse("a-5").is_none());
         assert!(ByteRange::parse("bytes 1-2/*").is_some());
+    }
+
+    #[test]
+    fn parse_rejects_what_it_cannot_represent() {
+        // Found while writing the fuzz target `ranges`: 2^64 bytes have no
+        // u64 length, and len() overflowed (a panic in debug builds).
+        assert!(ByteRange::parse("0-18446744073709551615").is_none());
+        let (r, _) = ByteRange::parse("1-18446744073709551615").unwrap();
+        assert_eq!(r.len(), u64::MAX);
+        // A range ending at or past its own total is not a range of it (the
+        // fuzz target `ranges` found `bytes 0-8388673808/8608` in seconds).
+        assert!(ByteRange::parse("bytes 0-99/50").is_none());
+        assert!(ByteRange::parse("bytes 0-99/99").is_none());
+        assert!(ByteRange::parse("bytes 0-99/100").is_some());
     }
 }

@@ -128,6 +128,11 @@ pub fn parse_date(s: &str) -> Option<SystemTime> {
     let mon = toks[1].get(..3)?.to_ascii_lowercase();
     let month = MONTHS.iter().position(|m| *m == mon)? as i64 + 1;
     let year: i64 = toks[2].parse().ok()?;
+    // Four-digit years only (as in RFC 1123): larger ones overflowed the day
+    // count below.
+    if !(0..=9999).contains(&year) {
+        return None;
+    }
     let hms: Vec<i64> = toks[3]
         .split(':')
         .map(|p| p.parse().ok())
@@ -227,6 +232,21 @@ mod tests {
         );
         assert!(parse_date("not a date").is_none());
         assert!(parse_date("Tue, 25 Foo 2014 12:00:00 GMT").is_none());
+    }
+
+    #[test]
+    fn absurd_years_are_rejected_not_overflowed() {
+        // Found while writing the fuzz target `emulator_request`: the day
+        // count overflowed i64 for huge years (a panicking request handler).
+        for y in [
+            "99999999999999999",
+            "-99999999999999999",
+            "9223372036854775807",
+        ] {
+            let d = format!("Tue, 25 Mar {y} 12:00:00 GMT");
+            assert!(parse_date(&d).is_none(), "{d}");
+        }
+        assert!(parse_date("Tue, 25 Mar 9999 12:00:00 GMT").is_some());
     }
 
     #[test]

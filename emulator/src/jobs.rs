@@ -169,6 +169,23 @@ pub fn retrieval_range(r: &str, size: u64) -> ApiResult<(u64, u64)> {
         .ok_or_else(bad)
 }
 
+/// Parses and checks the `Range` header of Get Job Output against the size of
+/// the output (§4.4 J4): 413 `InvalidRange` when it is malformed or unaligned.
+pub fn output_range(r: &str, total: u64) -> ApiResult<(u64, u64)> {
+    let bad = || {
+        ApiError::new(
+            413,
+            "InvalidRange",
+            format!("Range {r:?} is invalid for an output of {total} bytes"),
+        )
+    };
+    let (br, _) = ByteRange::parse(r).ok_or_else(bad)?;
+    if !aligned(br, total) {
+        return Err(bad());
+    }
+    Ok((br.start, br.end))
+}
+
 /// The 1 MiB alignment rule of retrieval and output ranges.
 pub fn aligned(r: ByteRange, size: u64) -> bool {
     r.start % LEAF_SIZE == 0 && r.end < size && ((r.end + 1) % LEAF_SIZE == 0 || r.end + 1 == size)
@@ -347,20 +364,7 @@ pub async fn output(
     let range_hdr = crate::http::header_str(headers, "range")?;
     let (s, e) = match &range_hdr {
         None => (0, total - 1),
-        Some(r) => {
-            let bad = || {
-                ApiError::new(
-                    413,
-                    "InvalidRange",
-                    format!("Range {r:?} is invalid for an output of {total} bytes"),
-                )
-            };
-            let (br, _) = ByteRange::parse(r).ok_or_else(bad)?;
-            if !aligned(br, total) {
-                return Err(bad());
-            }
-            (br.start, br.end)
-        }
+        Some(r) => output_range(r, total)?,
     };
     let partial = range_hdr.is_some() && (s, e) != (0, total - 1);
     let mut b = Response::builder()

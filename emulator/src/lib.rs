@@ -11,6 +11,8 @@ pub mod auth;
 mod blobfile;
 mod error;
 pub mod faults;
+#[doc(hidden)]
+pub mod fuzzing;
 mod http;
 mod jobrun;
 mod jobs;

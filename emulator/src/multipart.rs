@@ -137,7 +137,10 @@ pub fn list_uploads(
 }
 
 /// Validates part headers against the upload: (range, etag, tree etag).
-fn part_headers(headers: &HeaderMap, part_size: u64) -> ApiResult<(ByteRange, String, String)> {
+pub(crate) fn part_headers(
+    headers: &HeaderMap,
+    part_size: u64,
+) -> ApiResult<(ByteRange, String, String)> {
     let len = content_length(headers)?;
     let cr = required(headers, "content-range")?;
     let (range, _) = ByteRange::parse(&cr)

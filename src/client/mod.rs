@@ -60,8 +60,9 @@ impl RetryPolicy {
     }
 }
 
-/// Everything a [`Client`] is configured with.
-#[derive(Debug, Clone)]
+/// Everything a [`Client`] is configured with. Its `Debug` form hides the
+/// access key secret.
+#[derive(Clone)]
 pub struct ClientOptions {
     /// Service URL: `http://host[:port]` or `https://host[:port]`.
     pub endpoint: String,
@@ -116,6 +117,29 @@ impl Default for ClientOptions {
             verify_tls: true,
             user_agent: format!("liboas/{}", env!("CARGO_PKG_VERSION")),
         }
+    }
+}
+
+impl std::fmt::Debug for ClientOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Every field but the secret, so options can be logged safely.
+        f.debug_struct("ClientOptions")
+            .field("endpoint", &self.endpoint)
+            .field("access_id", &self.access_id)
+            .field("access_key", &"<hidden>")
+            .field("connect_timeout", &self.connect_timeout)
+            .field("read_timeout", &self.read_timeout)
+            .field("retry", &self.retry)
+            .field("workers", &self.workers)
+            .field("upload_threshold", &self.upload_threshold)
+            .field("part_size", &self.part_size)
+            .field("download_range_size", &self.download_range_size)
+            .field("bandwidth_limit", &self.bandwidth_limit)
+            .field("proxy", &self.proxy)
+            .field("ca_file", &self.ca_file)
+            .field("verify_tls", &self.verify_tls)
+            .field("user_agent", &self.user_agent)
+            .finish()
     }
 }
 
@@ -534,7 +558,6 @@ pub fn server_error(op: &str, resp: Response) -> Error {
     // Error bodies are small; never read more than 64 KiB of one.
     let mut raw = Vec::new();
     let _ = resp.take(64 << 10).read_to_end(&mut raw);
-    let text = String::from_utf8_lossy(&raw).into_owned();
     let mut err = ServerError {
         status,
         request_id,
@@ -542,6 +565,14 @@ pub fn server_error(op: &str, resp: Response) -> Error {
         operation: op.to_string(),
         ..Default::default()
     };
+    read_error_body(&mut err, &raw);
+    Error::Server(Box::new(err))
+}
+
+/// Fills code, type and message of `err` from an error body: the JSON
+/// `{"code","type","message"}` of the protocol, else the body as the message.
+pub fn read_error_body(err: &mut ServerError, raw: &[u8]) {
+    let text = String::from_utf8_lossy(raw).into_owned();
     match serde_json::from_str::<serde_json::Value>(&text) {
         Ok(v) if v.get("code").is_some() => {
             let field = |k: &str| {
@@ -555,7 +586,6 @@ pub fn server_error(op: &str, resp: Response) -> Error {
         }
         _ => err.message = text,
     }
-    Error::Server(Box::new(err))
 }
 
 /// Response headers with lower-cased names (repeated headers joined by `, `).

@@ -11,9 +11,9 @@
 //!
 //! Inventory output carries no tree etag; it is checked by length only.
 
-mod fetch;
+pub(crate) mod fetch;
 pub mod journal;
-mod to_file;
+pub(crate) mod to_file;
 
 use crate::client::CancelToken;
 use crate::error::{Error, Result};
