@@ -64,7 +64,7 @@ python3 tests/python/test_ctypes.py "$BUILD_DIR/lib/liboas.so" || die "python ct
 banner "exported symbols"
 scripts/check-symbols.sh "target/$PROFILE_DIR/liboas.so" || die "symbol check"
 
-banner "fuzzing (scripts/fuzz.sh --short: every target ~15 s, committed corpus)"
+banner "fuzzing (scripts/fuzz.sh --short: every target 10 s from the committed corpus)"
 scripts/fuzz.sh --short || die "fuzzing"
 
 banner "all checks passed"
