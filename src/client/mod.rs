@@ -135,7 +135,7 @@ impl std::fmt::Debug for ClientOptions {
             .field("part_size", &self.part_size)
             .field("download_range_size", &self.download_range_size)
             .field("bandwidth_limit", &self.bandwidth_limit)
-            .field("proxy", &self.proxy)
+            .field("proxy", &self.proxy.as_deref().map(hide_userinfo))
             .field("ca_file", &self.ca_file)
             .field("verify_tls", &self.verify_tls)
             .field("user_agent", &self.user_agent)
@@ -621,9 +621,37 @@ pub fn retryable(e: &Error, retry_invalid_digest: bool) -> bool {
     }
 }
 
+/// `url` with any `user:password@` part replaced, for logs and `Debug`.
+fn hide_userinfo(url: &str) -> String {
+    let Some(scheme) = url.find("://").map(|i| i + 3) else {
+        return url.to_string();
+    };
+    // Only the authority (up to the first '/') can hold credentials.
+    let authority_end = url[scheme..].find('/').map_or(url.len(), |i| scheme + i);
+    match url[scheme..authority_end].rfind('@') {
+        Some(at) => format!("{}<hidden>@{}", &url[..scheme], &url[scheme + at + 1..]),
+        None => url.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_hides_the_secret_and_proxy_credentials() {
+        let mut o = ClientOptions::new("http://h", "ID", "SECRETKEY");
+        o.proxy = Some("http://user:pa55@proxy:3128".into());
+        let text = format!("{o:?}");
+        assert!(
+            !text.contains("SECRETKEY") && !text.contains("pa55"),
+            "{text}"
+        );
+        assert!(text.contains("http://<hidden>@proxy:3128"), "{text}");
+        assert_eq!(hide_userinfo("http://proxy:8080"), "http://proxy:8080");
+        assert_eq!(hide_userinfo("proxy@x"), "proxy@x");
+        assert_eq!(hide_userinfo("http://p:1/a@b"), "http://p:1/a@b");
+    }
 
     #[test]
     fn backoff_grows_and_is_capped() {
