@@ -203,11 +203,24 @@ impl Vault {
         let id = self
             .client
             .initiate_multipart_upload(self.id(), part_size, description)?;
-        // The listing gives the creation date the service recorded.
-        let mut info = self
-            .client
-            .list_parts_page(self.id(), &id, None, Some(1))?
-            .upload;
+        // The listing gives the creation date the service recorded. The upload
+        // exists now, so a failed listing must not lose it: the handle is
+        // returned without the date (the upload can be started, recovered or
+        // aborted as usual).
+        let mut info = match self.client.list_parts_page(self.id(), &id, None, Some(1)) {
+            Ok(page) => page.upload,
+            Err(e) => {
+                crate::oas_warn!(
+                    "oas::upload",
+                    "upload {id}: listing its parts for the creation date failed ({e}); \
+                     continuing without it"
+                );
+                crate::model::UploadInfo {
+                    archive_description: description.unwrap_or_default().to_string(),
+                    ..Default::default()
+                }
+            }
+        };
         if info.multipart_upload_id.is_empty() {
             info.multipart_upload_id = id;
         }

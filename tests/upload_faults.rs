@@ -258,3 +258,25 @@ fn retries_and_parts_are_logged_without_secrets() {
         assert!(!m.contains("Authorization"), "header in log: {m}");
     }
 }
+
+#[test]
+fn failed_listing_after_initiate_keeps_the_upload() {
+    let emu = emulator();
+    let c = client(&emu);
+    let v = Vault::create(&c, "initlist").unwrap();
+    let f = file(3 * MIB + 5, 9);
+    // The ListParts that fetches the creation date fails for good (400 is not
+    // retried): the upload exists on the server, so the handle must survive.
+    set_faults(
+        &emu,
+        json!([{"op": "ListParts", "times": 1, "action": "error",
+                "status": 400, "code": "InvalidParameterValue"}]),
+    );
+    let before = count(&emu, "ListParts");
+    let up = v.initiate_uploader(f.path(), Some("kept")).unwrap();
+    assert_eq!(count(&emu, "ListParts") - before, 1, "the listing was tried");
+    assert!(!up.id().is_empty());
+    assert_eq!(up.description(), "kept");
+    let id = up.start().unwrap();
+    assert_archive(&v, &id, f.path());
+}
