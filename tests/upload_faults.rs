@@ -274,7 +274,11 @@ fn failed_listing_after_initiate_keeps_the_upload() {
     );
     let before = count(&emu, "ListParts");
     let up = v.initiate_uploader(f.path(), Some("kept")).unwrap();
-    assert_eq!(count(&emu, "ListParts") - before, 1, "the listing was tried");
+    assert_eq!(
+        count(&emu, "ListParts") - before,
+        1,
+        "the listing was tried"
+    );
     assert!(!up.id().is_empty());
     assert_eq!(up.description(), "kept");
     let id = up.start().unwrap();
