@@ -8,13 +8,12 @@
 use super::client::{oas_client, oas_progress_fn, progress_fn};
 use super::result::*;
 use super::{
-    cstring_lossy, ffi_call, ffi_guard, try_opt_str, try_out, try_path, try_str, ArcHandle,
-    BoxHandle, FfiResult,
+    cstring_lossy, ffi_call, ffi_guard, try_opt_str, try_out, try_path, try_range, try_str,
+    ArcHandle, BoxHandle, FfiResult,
 };
 use crate::client::CancelToken;
 use crate::download::{DownloadOptions, Target};
 use crate::job::{Job, WaitOptions};
-use crate::ranges::ByteRange;
 use crate::Error;
 use std::ffi::{c_char, c_int, c_void, CString};
 use std::sync::{Mutex, MutexGuard};
@@ -191,13 +190,7 @@ pub unsafe extern "C" fn oas_job_retrieve_archive_reuse(
         let archive_id = try_str(archive_id, "archive_id")?;
         let description = try_opt_str(description, "description")?;
         let out = try_out(job_out, "job_out")?;
-        let range = if has_range {
-            Some(ByteRange::new(start, end).ok_or_else(|| {
-                Error::InvalidArgument(format!("range {start}-{end}: end is before start"))
-            })?)
-        } else {
-            None
-        };
+        let range = has_range.then(|| try_range(start, end)).transpose()?;
         let job =
             Job::retrieve_archive_reuse(&client.inner, vault_id, archive_id, range, description)?;
         *out = oas_job::new(job).into_ptr();
@@ -468,11 +461,6 @@ unsafe fn download(
     Ok(j.with(f)?)
 }
 
-fn range(start: u64, end: u64) -> Result<ByteRange, Error> {
-    ByteRange::new(start, end)
-        .ok_or_else(|| Error::InvalidArgument(format!("range {start}-{end}: end is before start")))
-}
-
 /// Downloads `start..=end` of the job output (inclusive, relative to the
 /// output; start a multiple of 1 MiB, end + 1 a multiple of 1 MiB or the
 /// output size — checked before any request) into the file `path`, created
@@ -498,7 +486,7 @@ pub unsafe extern "C" fn oas_job_download_by_range(
 ) -> oas_result {
     ffi_call(|| {
         let path = std::path::Path::new(try_path(path, "path")?);
-        let r = range(start, end)?;
+        let r = try_range(start, end)?;
         download(job, |job, o| {
             job.download_by_range_with(r, Target::Path(path), chunk_size, block, o)
         })
@@ -518,7 +506,7 @@ pub unsafe extern "C" fn oas_job_download_by_range_fd(
     block: bool,
 ) -> oas_result {
     ffi_call(|| {
-        let r = range(start, end)?;
+        let r = try_range(start, end)?;
         download(job, |job, o| {
             job.download_by_range_with(r, Target::Fd(fd), chunk_size, block, o)
         })

@@ -66,6 +66,7 @@ pub mod vault_jobs;
 pub mod version;
 
 use self::result::*;
+use crate::ranges::ByteRange;
 use crate::Error;
 use std::ffi::{c_char, CStr, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -212,6 +213,13 @@ pub unsafe fn try_path<'a>(p: *const c_char, name: &str) -> FfiResult<&'a str> {
         return Err(FfiError::invalid(format!("`{name}` is an empty path")));
     }
     Ok(path)
+}
+
+/// An inclusive byte range argument `start..=end`; an inverted one is
+/// `OAS_RESULT_INVALID_ARGUMENT`.
+pub fn try_range(start: u64, end: u64) -> FfiResult<ByteRange> {
+    ByteRange::new(start, end)
+        .ok_or_else(|| FfiError::invalid(format!("range {start}-{end}: end is before start")))
 }
 
 /// Like [`try_str`] but NULL is `None` (for optional arguments).

@@ -6,10 +6,9 @@ use super::job::oas_job;
 use super::result::*;
 use super::vault::oas_vault;
 use super::{
-    ffi_call, ffi_guard, try_opt_str, try_out, try_ref, try_str, BoxHandle, FfiError, FfiResult,
+    ffi_call, ffi_guard, try_opt_str, try_out, try_range, try_ref, try_str, BoxHandle, FfiResult,
 };
 use crate::job::Job;
-use crate::ranges::ByteRange;
 use std::ffi::c_char;
 
 /// A list of jobs from `oas_vault_list_all_jobs`. Free with
@@ -140,13 +139,7 @@ pub unsafe extern "C" fn oas_vault_retrieve_archive(
         let archive = unsafe { try_str(archive_id, "archive_id")? };
         let desc = unsafe { try_opt_str(description, "description")? };
         let out = unsafe { try_out(job_out, "job_out")? };
-        let range = if has_range {
-            Some(ByteRange::new(start, end).ok_or_else(|| {
-                FfiError::invalid(format!("range {start}-{end}: end is before start"))
-            })?)
-        } else {
-            None
-        };
+        let range = has_range.then(|| try_range(start, end)).transpose()?;
         hand_out(v.vault.retrieve_archive(archive, desc, range)?, out);
         Ok(())
     })
