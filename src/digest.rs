@@ -287,17 +287,28 @@ impl Hasher {
     }
 
     /// Finishes and returns both digests.
-    pub fn finish(mut self) -> Digests {
-        if self.leaf_len > 0 {
-            self.leaves.push(upper_hex(&self.leaf.finalize_reset()));
-        }
-        let tree = combine_nodes(std::mem::take(&mut self.leaves))
+    pub fn finish(self) -> Digests {
+        let (etag, leaves) = self.finish_leaves();
+        let tree = combine_nodes(leaves)
             .map(|h| hex_string(&h))
             .unwrap_or_default();
         Digests {
-            etag: hex_string(&upper_hex(&self.content.finalize())),
+            etag,
             tree_etag: tree,
         }
+    }
+
+    /// Finishes and returns the content etag and the MD5 of every 1 MiB leaf
+    /// (the last one possibly shorter), for callers that keep the leaves to
+    /// answer tree etags of sub-ranges later (the emulator does).
+    pub fn finish_leaves(mut self) -> (String, Vec<Hex>) {
+        if self.leaf_len > 0 {
+            self.leaves.push(upper_hex(&self.leaf.finalize_reset()));
+        }
+        (
+            hex_string(&upper_hex(&self.content.finalize())),
+            self.leaves,
+        )
     }
 }
 

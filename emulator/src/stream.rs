@@ -7,15 +7,15 @@ use crate::store::{Segment, Store};
 use axum::body::Body;
 use bytes::Bytes;
 use futures_util::StreamExt;
-use oas::digest::{md5_hex, Hex, Md5, LEAF_SIZE};
-use rayon::prelude::*;
+use oas::digest::{Hasher, Hex, LEAF_SIZE};
 use std::io::Read;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use tokio::sync::mpsc;
 
-/// Hashing block: a multiple of the leaf size, so leaves never straddle blocks.
+/// Write and hashing block: whole leaves, and a multiple of the `O_DIRECT`
+/// alignment so that full blocks go to disk directly.
 const BLOCK: usize = 4 * LEAF_SIZE as usize;
 /// Chunk size of response bodies.
 const OUT_CHUNK: usize = 256 * 1024;
@@ -41,41 +41,36 @@ impl Ingested {
 
 struct Sink {
     file: BlobWriter,
-    md5: Md5,
-    leaves: Vec<Hex>,
+    hasher: Hasher,
 }
 
 impl Sink {
     fn new(store: &Store) -> std::io::Result<Sink> {
         Ok(Sink {
             file: BlobWriter::new_in(&store.tmp_dir())?,
-            md5: Md5::new(),
-            leaves: Vec::new(),
+            hasher: Hasher::new(),
         })
     }
 
     /// Writes a block and hashes it at the same time: the calling thread
-    /// writes while the rayon pool runs the content MD5 on one thread and the
-    /// leaves on the others.
+    /// writes while the rayon pool hashes (the library's `Hasher`: content
+    /// MD5 on one thread, leaves on the others).
     fn absorb(&mut self, buf: &[u8]) -> std::io::Result<()> {
-        let Sink { file, md5, leaves } = self;
+        let Sink { file, hasher } = self;
         rayon::in_place_scope(|s| {
-            s.spawn(|_| {
-                rayon::join(
-                    || md5.update(buf),
-                    || leaves.par_extend(buf.par_chunks(LEAF_SIZE as usize).map(md5_hex)),
-                );
-            });
+            s.spawn(|_| hasher.update(buf));
             file.write(buf)
         })
     }
 
-    fn finish(self, len: u64) -> Ingested {
+    fn finish(self) -> Ingested {
+        let len = self.hasher.len();
+        let (etag, leaves) = self.hasher.finish_leaves();
         Ingested {
             file: self.file.into_temp(),
             len,
-            etag: hex_upper(&self.md5.finalize()),
-            leaves: self.leaves,
+            etag,
+            leaves,
         }
     }
 }
@@ -127,11 +122,7 @@ pub async fn ingest(body: Body, expected: u64, store: &Store) -> ApiResult<Inges
     if !buf.is_empty() {
         sink = absorb(sink, buf).await?.0;
     }
-    Ok(sink.finish(len))
-}
-
-fn hex_upper(d: &[u8]) -> String {
-    d.iter().map(|b| format!("{b:02X}")).collect()
+    Ok(sink.finish())
 }
 
 /// Reads and discards up to `n` bytes of a body (used by the `reset_request` fault).
@@ -192,25 +183,13 @@ pub fn ingest_file(path: &std::path::Path, store: &Store) -> std::io::Result<Ing
     let mut src = std::fs::File::open(path)?;
     let mut sink = Sink::new(store)?;
     let mut buf = vec![0u8; BLOCK];
-    let mut len = 0u64;
     loop {
-        // Fill whole blocks so leaves never straddle two absorb calls.
-        let mut n = 0;
-        while n < BLOCK {
-            let k = src.read(&mut buf[n..])?;
-            if k == 0 {
-                break;
-            }
-            n += k;
-        }
+        // The hasher takes any chunking; whole blocks keep the writes large.
+        let n = src.read(&mut buf)?;
         if n == 0 {
             break;
         }
         sink.absorb(&buf[..n])?;
-        len += n as u64;
-        if n < BLOCK {
-            break;
-        }
     }
-    Ok(sink.finish(len))
+    Ok(sink.finish())
 }
