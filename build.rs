@@ -1,4 +1,4 @@
-//! Build script: generates `include/oas.h` from `src/ffi/` with the pinned
+//! Build script: generates `include/oas.h` from `src/` with the pinned
 //! cbindgen and gives the shared object an explicit SONAME.
 
 use std::env;
@@ -7,7 +7,7 @@ use std::path::PathBuf;
 fn main() {
     let root =
         PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
-    println!("cargo:rerun-if-changed=src/ffi");
+    println!("cargo:rerun-if-changed=src");
     println!("cargo:rerun-if-changed=cbindgen.toml");
     println!("cargo:rerun-if-changed=build.rs");
     // A hand edit of the header makes the next build regenerate it, so the
@@ -42,7 +42,7 @@ fn main() {
     // the core's Rust constants) reaches the header.
     let bindings = cbindgen::Builder::new()
         .with_config(config)
-        .with_src(root.join("src/ffi/mod.rs"))
+        .with_src(root.join("src/lib.rs"))
         .generate()
         .unwrap_or_else(|e| panic!("cbindgen failed: {e}"));
     // write_to_file leaves the file untouched when the content is the same, so

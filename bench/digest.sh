@@ -8,7 +8,7 @@
 #
 #   bench/digest.sh [--runs N] [--size-mib M]
 #
-# The MD5 core is src/md5core.rs; README.md ("Benchmark") records how it
+# The MD5 core is crates/oas-digest/src/md5core.rs; README.md ("Benchmark") records how it
 # compared with the md-5 crate with and without its `asm` feature.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,7 +34,7 @@ build_digest_bench "$work" >/dev/null
 build_lib() { # build_lib <name> [cargo args...]
   local name="$1"
   shift
-  cargo build --release --lib "$@" >&2
+  cargo build --release -p liboas --lib "$@" >&2
   cp target/release/liboas.so "$work/liboas-$name.so"
   echo "$work/liboas-$name.so"
 }

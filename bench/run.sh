@@ -58,7 +58,7 @@ ensure_tools cc=gcc curl=curl md5sum=coreutils
 ensure_tools /usr/bin/time=time # GNU time, for -v (bash's `time` keyword has no RSS)
 
 banner "build (release): liboas, oas-emulator, bench programs"
-cargo build --release -p oas -p oas-emulator >&2 || die "cargo build --release"
+cargo build --release -p liboas -p oas-emulator >&2 || die "cargo build --release"
 work="$(mktemp -d "${TMPDIR:-/tmp}/oas-bench.XXXXXX")"
 pids=()
 cleanup() {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The fault campaign in the release profile (tests/fault_campaign.rs):
+# The fault campaign in the release profile (crates/oas/tests/fault_campaign.rs):
 #
 #   ./scripts/campaign.sh --full          # the documented long campaign: 200 runs
 #   ./scripts/campaign.sh --seed 12345    # reproduce one run
@@ -9,4 +9,4 @@
 # argument it runs the short campaign (24 runs), as `cargo test` does.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-exec cargo test --release --test fault_campaign -- "$@"
+exec cargo test --release -p oas --test fault_campaign -- "$@"

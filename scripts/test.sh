@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The one test command: formatting, lints, Rust tests, header drift, the C
-# suite under ctest (native and valgrind), the Python ctypes test and the
-# exported-symbols check. Installs missing tools itself. Fails fast.
+# The one test command: formatting, the architecture check, lints, Rust
+# tests, header drift, the C suite under ctest (native and valgrind), the
+# Python ctypes test and the exported-symbols check. Installs missing tools itself. Fails fast.
 #
 #   ./scripts/test.sh            (C side against the dev build that cargo test
 #                                 already made; OAS_CARGO_PROFILE=release for an
@@ -27,6 +27,9 @@ cp include/oas.h "$header_before" 2>/dev/null || : >"$header_before"
 banner "cargo fmt --all --check"
 cargo fmt --all --check || die "formatting (run: cargo fmt --all)"
 
+banner "architecture (crate arrows, module cycles, file length)"
+scripts/check-architecture.sh || die "architecture check"
+
 banner "cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings || die "clippy"
 
@@ -35,7 +38,7 @@ cargo test --workspace || die "cargo test"
 
 banner "header drift (include/oas.h must match a fresh cbindgen run)"
 # The same build as CMake's (library and emulator together), so cmake finds it done.
-cargo build -p oas -p oas-emulator --lib --bin oas-emulator --profile "$PROFILE" ||
+cargo build -p liboas -p oas-emulator --lib --bin oas-emulator --profile "$PROFILE" ||
   die "cargo build --profile $PROFILE"
 if git rev-parse --is-inside-work-tree >/dev/null 2>&1 && git ls-files --error-unmatch include/oas.h >/dev/null 2>&1; then
   git diff --exit-code -- include/oas.h || die "include/oas.h changed when regenerated: commit the new header"

@@ -5,12 +5,12 @@
 mod download_common;
 
 use download_common::*;
-use oas::ffi::client::{
+use oas::client::{
     oas_client, oas_client_free, oas_client_new, oas_client_options, oas_client_options_init,
 };
-use oas::ffi::inventory::*;
-use oas::ffi::job::*;
-use oas::ffi::result::*;
+use oas::inventory::*;
+use oas::job::*;
+use oas::result::*;
 use std::ffi::{c_int, c_void, CStr, CString};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -86,7 +86,7 @@ fn c_api_waits_downloads_resumes_and_lists() {
             OAS_RESULT_OK
         );
         assert_eq!((s, e), (MIB, len - 1));
-        assert_eq!(text(oas_job_etag(job)), oas::digest::tree_etag(&bytes));
+        assert_eq!(text(oas_job_etag(job)), oas_sdk::digest::tree_etag(&bytes));
 
         // A reused job is the same job.
         let mut again: *mut oas_job = std::ptr::null_mut();
@@ -198,7 +198,7 @@ fn c_api_waits_downloads_resumes_and_lists() {
         oas_job_free(job);
 
         // Inventory: download through C, iterate through C.
-        let req = oas::model::JobRequest {
+        let req = oas_sdk::model::JobRequest {
             job_type: "inventory-retrieval".into(),
             ..Default::default()
         };
@@ -229,7 +229,7 @@ fn c_api_waits_downloads_resumes_and_lists() {
         assert_eq!(oas_inventory_archive_size(entry), len);
         assert_eq!(
             text(oas_inventory_archive_tree_etag(entry)),
-            oas::digest::tree_etag(&bytes)
+            oas_sdk::digest::tree_etag(&bytes)
         );
         assert_eq!(oas_inventory_next(inv, &mut entry), OAS_RESULT_OK);
         assert!(entry.is_null());

@@ -5,11 +5,11 @@ mod common;
 
 use common::ffi::*;
 use common::*;
-use oas::ffi::client::*;
-use oas::ffi::result::*;
-use oas::ffi::strings::oas_string_free;
-use oas::ffi::uploader::*;
-use oas::ffi::vault::*;
+use oas::client::*;
+use oas::result::*;
+use oas::strings::oas_string_free;
+use oas::uploader::*;
+use oas::vault::*;
 use std::ffi::{c_char, c_int, c_void};
 use std::ptr::{null, null_mut};
 
@@ -78,7 +78,7 @@ fn vault_and_uploader_through_the_c_api() {
             ),
             OAS_RESULT_OK
         );
-        let vault = oas::Vault::get_by_id(&client(&emu), &text(oas_vault_id(v))).unwrap();
+        let vault = oas_sdk::Vault::get_by_id(&client(&emu), &text(oas_vault_id(v))).unwrap();
         assert_archive(&vault, &text(archive), small.path());
         assert_eq!(oas_vault_delete_archive(v, archive), OAS_RESULT_OK);
         oas_string_free(archive);
@@ -185,7 +185,7 @@ fn vault_and_uploader_through_the_c_api() {
             .client()
             .archive_meta(vault.id(), &text(archive))
             .unwrap();
-        assert_eq!(meta.archive_tree_etag, oas::digest::tree_etag(&data));
+        assert_eq!(meta.archive_tree_etag, oas_sdk::digest::tree_etag(&data));
         oas_string_free(archive);
 
         oas_vault_free(v);

@@ -7,13 +7,13 @@ mod common;
 
 use common::ffi::*;
 use common::*;
-use oas::ffi::client::*;
-use oas::ffi::error::*;
-use oas::ffi::job::*;
-use oas::ffi::result::*;
-use oas::ffi::strings::oas_string_free;
-use oas::ffi::vault::*;
-use oas::ffi::vault_jobs::*;
+use oas::client::*;
+use oas::error::*;
+use oas::job::*;
+use oas::result::*;
+use oas::strings::oas_string_free;
+use oas::vault::*;
+use oas::vault_jobs::*;
 use std::ffi::c_char;
 use std::ptr::{null, null_mut};
 

@@ -28,10 +28,10 @@ fn version_macros_match_cargo_and_runtime() {
     assert_eq!(major.to_string(), env!("CARGO_PKG_VERSION_MAJOR"));
     assert_eq!(minor.to_string(), env!("CARGO_PKG_VERSION_MINOR"));
     assert_eq!(patch.to_string(), env!("CARGO_PKG_VERSION_PATCH"));
-    let text = unsafe { CStr::from_ptr(oas::ffi::version::oas_version()) };
+    let text = unsafe { CStr::from_ptr(oas::version::oas_version()) };
     assert_eq!(text.to_str().unwrap(), format!("{major}.{minor}.{patch}"));
     assert_eq!(
-        oas::ffi::version::oas_version_number(),
+        oas::version::oas_version_number(),
         major * 10_000 + minor * 100 + patch
     );
 }

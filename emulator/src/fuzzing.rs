@@ -4,7 +4,7 @@
 
 use crate::faults::{glob, FaultRequest, Faults};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Uri};
-use oas::digest::LEAF_SIZE;
+use oas_digest::digest::LEAF_SIZE;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Authenticates a request made of fuzzed parts (invalid HTTP pieces are

@@ -4,7 +4,7 @@ use crate::app::State;
 use crate::error::{ApiError, ApiResult};
 use crate::jobs::Job;
 use crate::store::{blob_to_leaves, leaves_to_blob, new_id, now_ms, now_secs, rfc1123, tree_of};
-use oas::digest::{is_tree_aligned, LEAF_SIZE};
+use oas_digest::digest::{is_tree_aligned, LEAF_SIZE};
 use rusqlite::params;
 use serde_json::json;
 

@@ -12,8 +12,8 @@ use crate::store::{
 };
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Response};
-use oas::digest::{is_tree_aligned, LEAF_SIZE};
-use oas::ranges::ByteRange;
+use oas_digest::digest::{is_tree_aligned, LEAF_SIZE};
+use oas_digest::ranges::ByteRange;
 use rusqlite::{params, OptionalExtension};
 use serde_json::{json, Value};
 

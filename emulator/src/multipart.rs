@@ -9,8 +9,8 @@ use crate::store::{
 use crate::stream::{drain, ingest};
 use axum::body::Body;
 use axum::http::{HeaderMap, Response};
-use oas::digest::LEAF_SIZE;
-use oas::ranges::{ByteRange, MAX_ARCHIVE_SIZE, MAX_PARTS, MAX_PART_SIZE};
+use oas_digest::digest::LEAF_SIZE;
+use oas_digest::ranges::{ByteRange, MAX_ARCHIVE_SIZE, MAX_PARTS, MAX_PART_SIZE};
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde_json::{json, Value};
 
@@ -369,12 +369,12 @@ pub fn complete(
         ));
     }
     let sent = required(headers, "x-oas-tree-etag")?;
-    let sent_core = oas::digest::parse_tree_etag(&sent)
+    let sent_core = oas_digest::digest::parse_tree_etag(&sent)
         .ok_or_else(|| ApiError::invalid(format!("x-oas-tree-etag {sent:?} is not a tree etag")))?;
     let parts = parts_of(&tx, upload)?;
     check_coverage(&parts, u.part_size, size)?;
     let etags: Vec<&str> = parts.iter().map(|p| p.tree_etag.as_str()).collect();
-    let combined = oas::digest::combine_tree_etags(&etags).map_err(ApiError::internal)?;
+    let combined = oas_digest::digest::combine_tree_etags(&etags).map_err(ApiError::internal)?;
     check_digest(
         "x-oas-tree-etag",
         std::str::from_utf8(&sent_core).unwrap_or(""),

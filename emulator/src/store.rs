@@ -6,7 +6,7 @@
 //! removes; a half-received body never gets a row.
 
 use crate::error::{ApiError, ApiResult};
-use oas::digest::Hex;
+use oas_digest::digest::Hex;
 use rand::Rng;
 use rusqlite::{params, Connection};
 use std::path::{Path, PathBuf};
@@ -67,7 +67,7 @@ pub fn tree_of(leaves: &[Hex]) -> String {
         .iter()
         .map(|h| std::str::from_utf8(h).unwrap_or(""))
         .collect();
-    oas::digest::combine_tree_etags(&strs).unwrap_or_default()
+    oas_digest::digest::combine_tree_etags(&strs).unwrap_or_default()
 }
 
 /// One piece of stored content: `len` bytes at `offset` of the owner's content,

@@ -7,7 +7,7 @@ use crate::store::{Segment, Store};
 use axum::body::Body;
 use bytes::Bytes;
 use futures_util::StreamExt;
-use oas::digest::{Hasher, Hex, LEAF_SIZE};
+use oas_digest::digest::{Hasher, Hex, LEAF_SIZE};
 use std::io::Read;
 use std::pin::Pin;
 use std::sync::Arc;

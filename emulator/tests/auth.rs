@@ -225,7 +225,7 @@ fn bare_marker_two_hosts_and_get_content_length() {
         .unwrap()
         .to_string();
     let data = pattern(1000);
-    let d = oas::digest::compute(&data);
+    let d = oas_digest::digest::compute(&data);
     let target = format!("/vaults/{vid}/archives");
     let hs = vec![
         ("x-oas-content-etag".to_string(), d.etag.clone()),

@@ -126,7 +126,7 @@ fn stall_and_request_reset() {
         json!([{"op": "UploadArchive", "times": 1, "action": "reset_request", "after_bytes": 65536}]),
     );
     let data = pattern(3 * MIB);
-    let d = oas::digest::compute(&data);
+    let d = oas_digest::digest::compute(&data);
     let hs = [
         ("x-oas-content-etag", d.etag.clone()),
         ("x-oas-tree-etag", d.tree_etag.clone()),
@@ -153,7 +153,7 @@ fn response_faults_on_job_output() {
     let a = c.upload_ok(&v, &data, "");
     let j = c.job_ok(&v, json!({"Type": "archive-retrieval", "ArchiveId": a}));
     let path = format!("/vaults/{v}/jobs/{j}/output");
-    let tree = oas::digest::compute(&data).tree_etag;
+    let tree = oas_digest::digest::compute(&data).tree_etag;
     // reset_response: headers and some bytes, then the connection dies.
     add(
         &c,
@@ -185,7 +185,7 @@ fn response_faults_on_job_output() {
     assert_eq!(r.body.len(), data.len());
     let diff: Vec<usize> = (0..data.len()).filter(|i| r.body[*i] != data[*i]).collect();
     assert_eq!(diff, vec![1048577]);
-    assert_ne!(oas::digest::compute(&r.body).tree_etag, tree);
+    assert_ne!(oas_digest::digest::compute(&r.body).tree_etag, tree);
     // Clean afterwards.
     assert_eq!(c.send("GET", &path, &[], Vec::new()).body, data);
     // Flip on a JSON reply keeps Content-Length.

@@ -30,7 +30,7 @@ fn archive_retrieval_and_output_ranges() {
     let size = 5 * MIB + 13;
     let data = pattern(size);
     let a = c.upload_ok(&v, &data, "five");
-    let whole = oas::digest::compute(&data).tree_etag;
+    let whole = oas_digest::digest::compute(&data).tree_etag;
     let j = c.job_ok(
         &v,
         json!({"Type": "archive-retrieval", "ArchiveId": a, "Description": "get it"}),
@@ -85,7 +85,7 @@ fn archive_retrieval_and_output_ranges() {
         );
         assert_eq!(r.header("content-length").unwrap(), (e - s + 1).to_string());
         assert_eq!(r.body, &data[s..=e]);
-        let want = oas::digest::compute(&data[s..=e]).tree_etag;
+        let want = oas_digest::digest::compute(&data[s..=e]).tree_etag;
         assert_eq!(
             r.header("x-oas-tree-etag"),
             aligned.then_some(want),
@@ -117,7 +117,7 @@ fn ranged_retrieval_jobs() {
     let d = describe(&c, &v, &j);
     assert_eq!(
         d["TreeEtag"],
-        oas::digest::compute(&data[2 * MIB..4 * MIB])
+        oas_digest::digest::compute(&data[2 * MIB..4 * MIB])
             .tree_etag
             .as_str()
     );
@@ -130,7 +130,7 @@ fn ranged_retrieval_jobs() {
     assert_eq!(r.body, &data[3 * MIB..4 * MIB]);
     assert_eq!(
         r.header("x-oas-tree-etag").unwrap(),
-        oas::digest::compute(&data[3 * MIB..4 * MIB]).tree_etag
+        oas_digest::digest::compute(&data[3 * MIB..4 * MIB]).tree_etag
     );
     // Unaligned 1 MiB..end: no job TreeEtag; output relative to the job start.
     let j = c.job_ok(&v, json!({"Type": "archive-retrieval", "ArchiveId": a, "RetrievalByteRange": format!("{}-{}", MIB, size - 1)}));
@@ -138,7 +138,7 @@ fn ranged_retrieval_jobs() {
     assert_eq!(d["TreeEtag"], "");
     assert_eq!(
         d["ArchiveTreeEtag"],
-        oas::digest::compute(&data).tree_etag.as_str()
+        oas_digest::digest::compute(&data).tree_etag.as_str()
     );
     let r = output(&c, &v, &j, None);
     assert_eq!(r.status, 200);
@@ -154,7 +154,7 @@ fn ranged_retrieval_jobs() {
     assert_eq!(r.body, &data[4 * MIB..]);
     assert_eq!(
         r.header("x-oas-tree-etag").unwrap(),
-        oas::digest::compute(&data[4 * MIB..]).tree_etag
+        oas_digest::digest::compute(&data[4 * MIB..]).tree_etag
     );
     // Bad retrieval ranges and job bodies.
     for bad in ["100-2000", "0-5", &format!("0-{size}"), "abc", "5-1"] {
@@ -244,7 +244,9 @@ fn inventory_and_job_listing() {
     assert_eq!(e2["Size"], (MIB + 1) as u64);
     assert_eq!(
         e2["TreeEtag"],
-        oas::digest::compute(&pattern(MIB + 1)).tree_etag.as_str()
+        oas_digest::digest::compute(&pattern(MIB + 1))
+            .tree_etag
+            .as_str()
     );
     assert!(httpdate::parse_http_date(e2["CreationDate"].as_str().unwrap()).is_ok());
     assert!(list.iter().any(|e| e["ArchiveId"] == a1.as_str()));
@@ -335,7 +337,7 @@ fn oss_pull_and_push() {
     let m = c.get(&format!("/vaults/{v}/archives/{a}/meta")).json();
     assert_eq!(
         m["ArchiveTreeEtag"],
-        oas::digest::compute(&data).tree_etag.as_str()
+        oas_digest::digest::compute(&data).tree_etag.as_str()
     );
     output(&c, &v, &j, None).expect_error(400, "InvalidArgument");
     // Missing object: Failed with a message; output is JobNoOutput for failed retrievals.

@@ -33,7 +33,7 @@ fn initiate(c: &Client, v: &str, part: u64, desc: &str) -> String {
 
 fn put_part(c: &Client, v: &str, u: &str, data: &[u8], start: usize, len: usize) -> Resp {
     let chunk = &data[start..start + len];
-    let d = oas::digest::compute(chunk);
+    let d = oas_digest::digest::compute(chunk);
     c.send(
         "PUT",
         &format!("/vaults/{v}/multipart-uploads/{u}"),
@@ -140,7 +140,7 @@ fn part_rules_and_digests() {
     put_part(&c, &v, &u, &data, MIB, ps).expect_error(400, "InvalidArgument");
     put_part(&c, &v, &u, &data, 0, ps + MIB).expect_error(400, "InvalidArgument");
     let chunk = data[..ps].to_vec();
-    let d = oas::digest::compute(&chunk);
+    let d = oas_digest::digest::compute(&chunk);
     let path = format!("/vaults/{v}/multipart-uploads/{u}");
     c.send(
         "PUT",
@@ -164,7 +164,7 @@ fn part_rules_and_digests() {
     )
     .expect_error(400, "MissingArgument");
     // Digest failures.
-    let wrong = oas::digest::compute(&data[ps..2 * ps]);
+    let wrong = oas_digest::digest::compute(&data[ps..2 * ps]);
     c.send(
         "PUT",
         &path,
@@ -201,7 +201,7 @@ fn part_rules_and_digests() {
     assert_eq!(r.status, 204);
     // A short part that is not last breaks coverage; a gap too.
     assert_eq!(put_part(&c, &v, &u, &data, 2 * ps, MIB).status, 204);
-    let whole = oas::digest::compute(&data).tree_etag;
+    let whole = oas_digest::digest::compute(&data).tree_etag;
     complete(&c, &v, &u, data.len(), &whole).expect_error(400, "InvalidPart");
     assert_eq!(put_part(&c, &v, &u, &data, ps, MIB).status, 204); // short, not last
     complete(&c, &v, &u, data.len(), &whole).expect_error(400, "InvalidPart");
@@ -220,7 +220,7 @@ fn part_rules_and_digests() {
     complete(&c, &v, &u, 40_001 << 30, &whole).expect_error(400, "MultipartArchiveLengthExceed");
     // Part number 10 001 is out of range.
     let tiny = pattern(10);
-    let t = oas::digest::compute(&tiny);
+    let t = oas_digest::digest::compute(&tiny);
     let start = 10_000 * ps;
     c.send(
         "PUT",
@@ -356,7 +356,7 @@ fn listings_abort_and_concurrent_parts() {
     assert_eq!(j3["Marker"], "");
     c.get(&format!("{path}/{u}?marker=7"))
         .expect_error(400, "InvalidArgument");
-    let whole = oas::digest::compute(&data).tree_etag;
+    let whole = oas_digest::digest::compute(&data).tree_etag;
     let r = complete(&c, &v, &u, data.len(), &whole);
     assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
 }

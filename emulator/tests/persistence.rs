@@ -72,7 +72,7 @@ fn populate(c: &Client) -> (String, String, String, String, Vec<u8>) {
     );
     let u = r.header("x-oas-multipart-upload-id").unwrap();
     let part = &data[..MIB];
-    let d = oas::digest::compute(part);
+    let d = oas_digest::digest::compute(part);
     let r = c.send(
         "PUT",
         &format!("/vaults/{v}/multipart-uploads/{u}"),
@@ -136,7 +136,7 @@ fn kill_9_then_restart() {
     // Leave an upload half-sent when the process dies.
     let target = format!("/vaults/{v}/archives");
     let big = pattern(8 * MIB);
-    let d = oas::digest::compute(&big);
+    let d = oas_digest::digest::compute(&big);
     let hs = vec![
         ("x-oas-content-etag".to_string(), d.etag.clone()),
         ("x-oas-tree-etag".to_string(), d.tree_etag.clone()),
@@ -208,7 +208,7 @@ impl Read for Pattern {
 fn one_gib_upload_has_bounded_memory() {
     const SIZE: u64 = 1 << 30;
     let t0 = std::time::Instant::now();
-    let mut h = oas::digest::Hasher::new();
+    let mut h = oas_digest::digest::Hasher::new();
     let mut src = Pattern { pos: 0, len: SIZE };
     let mut buf = vec![0u8; 8 * MIB];
     loop {
@@ -266,7 +266,7 @@ fn one_gib_upload_has_bounded_memory() {
         r.headers()["x-oas-tree-etag"].to_str().unwrap(),
         d.tree_etag
     );
-    let mut back = oas::digest::Hasher::new();
+    let mut back = oas_digest::digest::Hasher::new();
     loop {
         let n = r.read(&mut buf).unwrap();
         if n == 0 {

@@ -186,7 +186,7 @@ fn archive_upload_errors() {
     let (emu, c) = start(Config::default());
     let v = c.create_vault("errs");
     let data = pattern(2 * MIB + 5);
-    let d = oas::digest::compute(&data);
+    let d = oas_digest::digest::compute(&data);
     let up = |etag: &str, tree: &str| {
         c.send(
             "POST",
@@ -259,7 +259,7 @@ fn utf8_description_is_signed_as_raw_bytes() {
     let (emu, c) = start(Config::default());
     let v = c.create_vault("utf8");
     let data = pattern(4096);
-    let d = oas::digest::compute(&data);
+    let d = oas_digest::digest::compute(&data);
     let desc = "备份-2014 é";
     let target = format!("/vaults/{v}/archives");
     let hs = vec![

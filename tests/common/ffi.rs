@@ -1,9 +1,9 @@
 //! Helpers for tests that drive the C API from Rust.
 
 use super::MIB;
-use oas::ffi::client::*;
-use oas::ffi::error::*;
-use oas::ffi::result::*;
+use oas::client::*;
+use oas::error::*;
+use oas::result::*;
 use std::ffi::{c_char, CStr, CString};
 
 /// A C string (the test data never holds NUL).

@@ -2,7 +2,7 @@
 //! (sequential, string-based, written straight from spec §3.2).
 
 use md5::{Digest, Md5};
-use oas::digest::{self, Hasher, LEAF_SIZE};
+use oas_digest::digest::{self, Hasher, LEAF_SIZE};
 use proptest::prelude::*;
 
 const LEAF: usize = LEAF_SIZE as usize;

@@ -3,14 +3,14 @@
 //! SHA-256 contrast values, and the file/range entry points.
 
 use md5::{Digest, Md5};
-use oas::digest::{self, Hasher, Want};
+use oas_digest::digest::{self, Hasher, Want};
 use serde_json::Value;
 use std::io::Write;
 
 fn vectors() -> Value {
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/hash_vectors.json"
+        "/../../tests/data/hash_vectors.json"
     ))
     .expect("vectors file");
     serde_json::from_str(&text).expect("vectors JSON")
@@ -115,7 +115,7 @@ fn multipart_combinations() {
         let total = u(&case["archive_size"]);
         let part_size = u(&case["part_size"]);
         let data = pattern(total as usize);
-        let plan = oas::ranges::calc_ranges(part_size, total).unwrap();
+        let plan = oas_digest::ranges::calc_ranges(part_size, total).unwrap();
         let parts = case["parts"].as_array().unwrap();
         assert_eq!(plan.len(), parts.len(), "{note}");
         let mut part_trees = Vec::new();

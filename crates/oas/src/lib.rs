@@ -1,21 +1,17 @@
-//! liboas: client SDK for OAS (Open Archive Service), usable from Rust and, through
-//! the `ffi` module and `include/oas.h`, from C.
+//! oas: the Rust client SDK for OAS (Open Archive Service). The C ABI over it
+//! is the workspace's root package `liboas` (`include/oas.h`).
 #![warn(missing_docs)]
 
 pub mod api;
 pub mod client;
-pub mod digest;
 pub mod download;
 pub mod error;
-pub mod ffi;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod inventory;
 pub mod job;
 pub mod log;
-mod md5core;
 pub mod model;
-pub mod ranges;
 pub mod transfer;
 pub mod upload;
 mod upload_ahead;
@@ -23,6 +19,9 @@ mod upload_stream;
 pub mod uploader;
 pub mod vault;
 mod vault_jobs;
+
+/// The digest core (`oas-digest`), re-exported under its old paths.
+pub use oas_digest::{digest, ranges};
 
 pub use client::{CancelToken, Client, ClientOptions, RetryPolicy};
 pub use download::{DownloadOptions, Target};

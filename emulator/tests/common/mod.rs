@@ -234,7 +234,7 @@ impl Client {
     }
 
     pub fn upload(&self, vault: &str, data: &[u8], desc: &str) -> Resp {
-        let d = oas::digest::compute(data);
+        let d = oas_digest::digest::compute(data);
         self.send(
             "POST",
             &format!("/vaults/{vault}/archives"),

@@ -78,7 +78,7 @@ mod tests {
     fn vectors() {
         let text = std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/tests/data/hash_vectors.json"
+            "/../../tests/data/hash_vectors.json"
         ))
         .unwrap();
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();

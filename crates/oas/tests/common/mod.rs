@@ -2,8 +2,6 @@
 //! small thresholds, test files, and the emulator's control endpoints.
 #![allow(dead_code)]
 
-pub mod ffi;
-
 use oas::{Client, ClientOptions, RetryPolicy};
 use oas_emulator::{Config, Emulator, DEFAULT_ACCESS_ID, DEFAULT_ACCESS_KEY};
 use std::io::Write;

@@ -1,14 +1,14 @@
 //! The vault's job methods for C (the SDK's `Vault.get_job`, `list_all_jobs`,
 //! `retrieve_archive`, `retrieve_inventory`, `pull_from_oss`, `push_to_oss`):
-//! each returns `oas_job` handles described in [`super::job`].
+//! each returns `oas_job` handles described in [`crate::job`].
 
-use super::job::oas_job;
-use super::result::*;
-use super::vault::oas_vault;
-use super::{
+use crate::job::oas_job;
+use crate::result::*;
+use crate::vault::oas_vault;
+use crate::{
     ffi_call, ffi_guard, try_opt_str, try_out, try_range, try_ref, try_str, BoxHandle, FfiResult,
 };
-use crate::job::Job;
+use oas_sdk::job::Job;
 use std::ffi::c_char;
 
 /// A list of jobs from `oas_vault_list_all_jobs`. Free with

@@ -1,6 +1,6 @@
 //! Freeing strings the library hands over (produced by `into_owned_cstr`).
 
-use super::ffi_guard;
+use crate::ffi_guard;
 use std::ffi::{c_char, CString};
 
 /// Frees a string that an `oas_*` call handed over to the caller (its doc says

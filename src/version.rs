@@ -1,7 +1,7 @@
 //! Runtime version information, for programs that `dlopen` the library and
 //! cannot see the header's `OAS_VERSION_*` macros.
 
-use super::ffi_guard;
+use crate::ffi_guard;
 use std::ffi::c_char;
 
 const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "\0");

@@ -3,8 +3,8 @@
 //! Codes live in numbered blocks and are never renumbered or reused; new codes
 //! are appended inside their block. `code / 100` gives the block.
 
-use super::ffi_guard;
-use crate::Error;
+use crate::ffi_guard;
+use oas_sdk::Error;
 use std::ffi::c_char;
 
 /// Return code of every fallible call. `OAS_RESULT_OK` (0) is success; any

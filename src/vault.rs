@@ -1,13 +1,13 @@
 //! Vaults for C (the SDK's `Vault`): lifecycle, listing, getters, uploads
 //! and uploaders. The job-creating methods come with the job handle.
 
-use super::client::{oas_client, oas_progress_fn, progress_fn};
-use super::result::*;
-use super::uploader::{oas_uploader, oas_uploader_list};
-use super::{cstring_lossy, ffi_call, ffi_guard, into_owned_cstr};
-use super::{try_opt_str, try_out, try_path, try_ref, try_str, BoxHandle, FfiError};
-use crate::upload::UploadOptions;
-use crate::vault::Vault;
+use crate::client::{oas_client, oas_progress_fn, progress_fn};
+use crate::result::*;
+use crate::uploader::{oas_uploader, oas_uploader_list};
+use crate::{cstring_lossy, ffi_call, ffi_guard, into_owned_cstr};
+use crate::{try_opt_str, try_out, try_path, try_ref, try_str, BoxHandle, FfiError};
+use oas_sdk::upload::UploadOptions;
+use oas_sdk::vault::Vault;
 use std::ffi::{c_char, c_int, c_void, CString};
 use std::fs::File;
 use std::mem::ManuallyDrop;
@@ -49,7 +49,7 @@ pub struct oas_vault_list {
 
 impl BoxHandle for oas_vault_list {}
 
-unsafe fn client_ref<'a>(client: *const oas_client) -> super::FfiResult<&'a oas_client> {
+unsafe fn client_ref<'a>(client: *const oas_client) -> crate::FfiResult<&'a oas_client> {
     unsafe { try_ref(client, "client") }
 }
 
@@ -60,7 +60,7 @@ unsafe fn vault_from(
     arg: *const c_char,
     arg_name: &str,
     vault_out: *mut *mut oas_vault,
-    make: impl FnOnce(&crate::Client, &str) -> crate::Result<Vault>,
+    make: impl FnOnce(&oas_sdk::Client, &str) -> oas_sdk::Result<Vault>,
 ) -> oas_result {
     ffi_call(|| {
         let c = unsafe { client_ref(client)? };
@@ -196,7 +196,7 @@ pub unsafe extern "C" fn oas_vault_free(vault: *mut oas_vault) {
 #[no_mangle]
 pub unsafe extern "C" fn oas_vault_refresh(vault: *mut oas_vault) -> oas_result {
     ffi_call(|| {
-        let v = unsafe { super::try_mut(vault, "vault")? };
+        let v = unsafe { crate::try_mut(vault, "vault")? };
         let mut fresh = v.vault.clone();
         fresh.refresh()?;
         *v = oas_vault::new(fresh);

@@ -1,11 +1,11 @@
 //! The client handle for C: options, creation, and the progress callback type
 //! shared by every transfer.
 
-use super::result::*;
-use super::{ffi_call, ffi_guard, try_opt_str, try_out, try_ref, try_str};
-use super::{ArcHandle, FfiError, FfiResult};
-use crate::client::{Client, ClientOptions, RetryPolicy};
-use crate::transfer::ProgressFn;
+use crate::result::*;
+use crate::{ffi_call, ffi_guard, try_opt_str, try_out, try_ref, try_str};
+use crate::{ArcHandle, FfiError, FfiResult};
+use oas_sdk::client::{Client, ClientOptions, RetryPolicy};
+use oas_sdk::transfer::ProgressFn;
 use std::ffi::{c_char, c_int, c_void};
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -1,20 +1,20 @@
 //! Jobs for C: status, waiting, verified downloads and retrieval reuse
-//! (the SDK's `Job`; see [`crate::job`] and [`crate::download`]).
+//! (the SDK's `Job`; see [`oas_sdk::job`] and [`oas_sdk::download`]).
 //!
 //! String getters return memory owned by the `oas_job`, valid until the next
 //! call that refreshes the job (`oas_job_update_status`, `oas_job_wait`, the
 //! downloads) or `oas_job_free`. Empty fields read as "".
 
-use super::client::{oas_client, oas_progress_fn, progress_fn};
-use super::result::*;
-use super::{
+use crate::client::{oas_client, oas_progress_fn, progress_fn};
+use crate::result::*;
+use crate::{
     cstring_lossy, ffi_call, ffi_guard, try_opt_str, try_out, try_path, try_range, try_str,
     ArcHandle, BoxHandle, FfiResult,
 };
-use crate::client::CancelToken;
-use crate::download::{DownloadOptions, Target};
-use crate::job::{Job, WaitOptions};
-use crate::Error;
+use oas_sdk::client::CancelToken;
+use oas_sdk::download::{DownloadOptions, Target};
+use oas_sdk::job::{Job, WaitOptions};
+use oas_sdk::Error;
 use std::ffi::{c_char, c_int, c_void, CString};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
@@ -120,8 +120,8 @@ impl State {
     /// strings afterwards whatever the outcome.
     fn with<T>(
         &mut self,
-        f: impl FnOnce(&mut Job, &DownloadOptions) -> crate::Result<T>,
-    ) -> crate::Result<T> {
+        f: impl FnOnce(&mut Job, &DownloadOptions) -> oas_sdk::Result<T>,
+    ) -> oas_sdk::Result<T> {
         let r = f(&mut self.job, &self.options);
         self.refresh();
         r
@@ -419,7 +419,7 @@ pub unsafe extern "C" fn oas_job_set_download_options(
 ) -> oas_result {
     ffi_call(|| {
         let mut j = lock(job)?;
-        if range_size % crate::ranges::MIB != 0 {
+        if range_size % oas_sdk::ranges::MIB != 0 {
             return Err(Error::InvalidArgument(format!(
                 "range_size {range_size} must be a multiple of 1 MiB (1048576)"
             ))
@@ -452,7 +452,7 @@ pub unsafe extern "C" fn oas_job_set_progress_callback(
 /// `oas_job_cancel` stops exactly this transfer, and refreshes the fields after.
 unsafe fn download(
     job: *const oas_job,
-    f: impl FnOnce(&mut Job, &DownloadOptions) -> crate::Result<()>,
+    f: impl FnOnce(&mut Job, &DownloadOptions) -> oas_sdk::Result<()>,
 ) -> FfiResult<()> {
     let handle = oas_job::try_ref(job, "job")?;
     let token = handle.arm();

@@ -6,8 +6,8 @@
 //! and other infallible calls leave the slot alone, so it can be inspected
 //! (and the failed handle freed) before the next fallible call.
 
-use super::result::*;
-use super::{cstring_lossy, ffi_guard, FfiError};
+use crate::result::*;
+use crate::{cstring_lossy, ffi_guard, FfiError};
 use std::cell::RefCell;
 use std::ffi::{c_char, CStr, CString};
 
@@ -210,7 +210,7 @@ pub unsafe extern "C" fn oas_error_header(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Error, ServerError};
+    use oas_sdk::{Error, ServerError};
 
     unsafe fn s(p: *const c_char) -> String {
         CStr::from_ptr(p).to_string_lossy().into_owned()

@@ -37,7 +37,7 @@
 //! * Arguments: [`try_str`], [`try_path`], [`try_opt_str`], [`try_slice`], [`try_out`],
 //!   [`try_ref`], [`try_mut`], [`try_str_array`] check NULL and UTF-8 and
 //!   produce errors naming the argument. [`FfiError`] carries a result code and
-//!   an [`oas::Error`](crate::Error); `?` converts every core error type.
+//!   an [`oas::Error`](oas_sdk::Error); `?` converts every core error type.
 //! * Handles: implement [`BoxHandle`] (one owner, `*mut`, freed by
 //!   `oas_<noun>_free`) or [`ArcHandle`] (shared, `*const`, thread-safe,
 //!   freed by `oas_<noun>_free` dropping one reference) for the opaque struct.
@@ -66,8 +66,8 @@ pub mod vault_jobs;
 pub mod version;
 
 use self::result::*;
-use crate::ranges::ByteRange;
-use crate::Error;
+use oas_sdk::ranges::ByteRange;
+use oas_sdk::Error;
 use std::ffi::{c_char, CStr, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
@@ -114,14 +114,14 @@ impl From<Error> for FfiError {
     }
 }
 
-impl From<crate::digest::FileDigestError> for FfiError {
-    fn from(e: crate::digest::FileDigestError) -> Self {
+impl From<oas_sdk::digest::FileDigestError> for FfiError {
+    fn from(e: oas_sdk::digest::FileDigestError) -> Self {
         Error::from(e).into()
     }
 }
 
-impl From<crate::ranges::RangeError> for FfiError {
-    fn from(e: crate::ranges::RangeError) -> Self {
+impl From<oas_sdk::ranges::RangeError> for FfiError {
+    fn from(e: oas_sdk::ranges::RangeError) -> Self {
         Error::from(e).into()
     }
 }

@@ -1,10 +1,10 @@
 //! The inventory iterator for C: opens a downloaded inventory file and walks
 //! its `ArchiveList` one entry at a time (bounded memory, see
-//! [`crate::inventory`]).
+//! [`oas_sdk::inventory`]).
 
-use super::result::*;
-use super::{cstring_lossy, ffi_call, ffi_guard, try_out, try_path, BoxHandle, FfiError};
-use crate::inventory::{Inventory, InventoryArchives};
+use crate::result::*;
+use crate::{cstring_lossy, ffi_call, ffi_guard, try_out, try_path, BoxHandle, FfiError};
+use oas_sdk::inventory::{Inventory, InventoryArchives};
 use std::ffi::{c_char, CString};
 
 /// An open inventory and its position in `ArchiveList`. Create with

@@ -4,13 +4,13 @@
 //! Digest outputs are caller buffers of at least `OAS_DIGEST_BUF_LEN` bytes
 //! receiving NUL-terminated upper-case hex; either may be NULL to skip it.
 
-use super::result::*;
-use super::{ffi_call, ffi_call_value, ffi_guard};
-use super::{try_out, try_path, try_slice, try_str_array, write_cstr, write_digest};
-use super::{BoxHandle, FfiError, FfiResult};
-use crate::digest::{self, Digests, Hasher, Want};
-use crate::ranges;
-use crate::{oas_debug, Error};
+use crate::result::*;
+use crate::{ffi_call, ffi_call_value, ffi_guard};
+use crate::{try_out, try_path, try_slice, try_str_array, write_cstr, write_digest};
+use crate::{BoxHandle, FfiError, FfiResult};
+use oas_sdk::digest::{self, Digests, Hasher, Want};
+use oas_sdk::ranges;
+use oas_sdk::{oas_debug, Error};
 use std::ffi::{c_char, c_int};
 use std::fs::File;
 use std::mem::ManuallyDrop;

@@ -1,8 +1,8 @@
-//! The process-wide log callback, wired to the core's sink (`crate::log`).
+//! The process-wide log callback, wired to the core's sink (`oas_sdk::log`).
 
-use super::result::*;
-use super::{cstring_lossy, ffi_call, FfiError};
-use crate::log::{set_sink, Level, Sink};
+use crate::result::*;
+use crate::{cstring_lossy, ffi_call, FfiError};
+use oas_sdk::log::{set_sink, Level, Sink};
 use std::ffi::{c_char, c_void};
 use std::sync::Arc;
 
