@@ -4,8 +4,8 @@
 use crate::result::*;
 use crate::{ffi_call, ffi_guard, try_opt_str, try_out, try_ref, try_str};
 use crate::{ArcHandle, FfiError, FfiResult};
-use oas_sdk::client::{Client, ClientOptions, RetryPolicy};
-use oas_sdk::transfer::ProgressFn;
+use oas_sdk::ProgressFn;
+use oas_sdk::{Client, ClientOptions, RetryPolicy};
 use std::ffi::{c_char, c_int, c_void};
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -1,5 +1,5 @@
 //! Jobs for C: status, waiting, verified downloads and retrieval reuse
-//! (the SDK's `Job`; see [`oas_sdk::job`] and [`oas_sdk::download`]).
+//! (the SDK's `Job`; see [`oas_sdk::Job`] and [`oas_sdk::download`]).
 //!
 //! String getters return memory owned by the `oas_job`, valid until the next
 //! call that refreshes the job (`oas_job_update_status`, `oas_job_wait`, the
@@ -11,10 +11,10 @@ use crate::{
     cstring_lossy, ffi_call, ffi_guard, try_opt_str, try_out, try_path, try_range, try_str,
     ArcHandle, BoxHandle, FfiResult,
 };
-use oas_sdk::client::CancelToken;
 use oas_sdk::download::{DownloadOptions, Target};
-use oas_sdk::job::{Job, WaitOptions};
+use oas_sdk::CancelToken;
 use oas_sdk::Error;
+use oas_sdk::{Job, WaitOptions};
 use std::ffi::{c_char, c_int, c_void, CString};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;

@@ -4,8 +4,8 @@ use crate::client::{oas_progress_fn, progress_fn};
 use crate::result::*;
 use crate::{cstring_lossy, ffi_call, ffi_guard, into_owned_cstr};
 use crate::{try_out, try_path, try_ref, BoxHandle};
-use oas_sdk::upload::UploadOptions;
-use oas_sdk::uploader::Uploader;
+use oas_sdk::UploadOptions;
+use oas_sdk::Uploader;
 use std::ffi::{c_char, c_void, CString};
 
 /// One multipart upload. `oas_uploader_start`/`oas_uploader_resume` run on one

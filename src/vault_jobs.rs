@@ -8,7 +8,7 @@ use crate::vault::oas_vault;
 use crate::{
     ffi_call, ffi_guard, try_opt_str, try_out, try_range, try_ref, try_str, BoxHandle, FfiResult,
 };
-use oas_sdk::job::Job;
+use oas_sdk::Job;
 use std::ffi::c_char;
 
 /// A list of jobs from `oas_vault_list_all_jobs`. Free with

@@ -69,7 +69,7 @@ impl Env {
         self.client
             .upload_archive(
                 &self.vault,
-                oas_sdk::client::Payload::bytes(bytes.to_vec()),
+                oas_sdk::Payload::bytes(bytes.to_vec()),
                 &d.etag,
                 &d.tree_etag,
                 Some("test data"),
@@ -155,10 +155,7 @@ pub fn read(path: &Path) -> Vec<u8> {
 }
 
 /// A progress callback that records the last `(done, total)` it saw.
-pub fn recorder() -> (
-    oas_sdk::transfer::ProgressFn,
-    Arc<std::sync::Mutex<(u64, u64)>>,
-) {
+pub fn recorder() -> (oas_sdk::ProgressFn, Arc<std::sync::Mutex<(u64, u64)>>) {
     let seen = Arc::new(std::sync::Mutex::new((0, 0)));
     let s = seen.clone();
     (

@@ -5,14 +5,16 @@
 //! that the targets could not call otherwise, and checks what is cheap to
 //! check. A failed check panics, which the fuzzer reports as a crash.
 
-use crate::client::{read_error_body, Client, ClientOptions};
 use crate::digest::{is_tree_aligned, parse_tree_etag};
-use crate::download::fetch::OutputInfo;
-use crate::download::to_file::plan_range_size;
 use crate::error::ServerError;
-use crate::job::{pick_reusable, Job};
-use crate::model::{JobInfo, PartList};
+use crate::jobs::download::fetch::OutputInfo;
+use crate::jobs::download::to_file::plan_range_size;
+use crate::jobs::reuse::pick_reusable;
+use crate::jobs::Job;
 use crate::ranges::{iter_ranges, ByteRange};
+use crate::rest::model::{JobInfo, PartList};
+use crate::rest::response::read_error_body;
+use crate::rest::{Client, ClientOptions};
 use std::sync::OnceLock;
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -136,7 +138,7 @@ pub fn part_list(list: &PartList, file_size: u64) {
 /// its output size; then its done ranges are matched against that plan.
 /// Returns how many listed ranges are plan ranges, or `None` when the
 /// journal would be discarded.
-pub fn journal_plan(j: &crate::download::Journal) -> Option<usize> {
+pub fn journal_plan(j: &crate::jobs::download::Journal) -> Option<usize> {
     if plan_range_size(j.output_size, j.range_size).ok() != Some(j.range_size) {
         return None;
     }

@@ -1,34 +1,37 @@
 //! oas: the Rust client SDK for OAS (Open Archive Service). The C ABI over it
 //! is the workspace's root package `liboas` (`include/oas.h`).
+//!
+//! Layers, top to bottom (docs/architecture.md; no module uses one above it):
+//! [`Vault`] (`vault.rs`, the facade) → `upload/` ([`Uploader`]) and `jobs/`
+//! ([`Job`], [`download`], [`inventory`]) → `engine/` (transfer state, the
+//! worker pool, [`CancelToken`]) and `rest/` ([`Client`], one method per REST
+//! operation, [`model`]) → [`error`], [`log`] and the digest core
+//! ([`digest`], [`ranges`], from `oas-digest`).
 #![warn(missing_docs)]
 
-pub mod api;
-pub mod client;
-pub mod download;
+mod engine;
 pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
-pub mod inventory;
-pub mod job;
+mod jobs;
 pub mod log;
-pub mod model;
-pub mod transfer;
-pub mod upload;
-mod upload_ahead;
-mod upload_stream;
-pub mod uploader;
-pub mod vault;
-mod vault_jobs;
+mod rest;
+mod upload;
+mod vault;
 
 /// The digest core (`oas-digest`), re-exported under its old paths.
 pub use oas_digest::{digest, ranges};
 
-pub use client::{CancelToken, Client, ClientOptions, RetryPolicy};
-pub use download::{DownloadOptions, Target};
+pub use engine::{CancelToken, ProgressFn, ReadHook};
 pub use error::{Error, Result, ServerError};
-pub use inventory::{Inventory, InventoryArchive};
-pub use job::{Job, WaitOptions};
-pub use transfer::ProgressFn;
-pub use upload::UploadOptions;
-pub use uploader::Uploader;
+pub use jobs::download::{DownloadOptions, Target};
+pub use jobs::inventory::{Inventory, InventoryArchive};
+pub use jobs::{download, inventory};
+pub use jobs::{
+    Job, ProgressProbe, WaitOptions, ACTION_ARCHIVE_RETRIEVAL, ACTION_INVENTORY_RETRIEVAL,
+    ACTION_PULL_FROM_OSS, ACTION_PUSH_TO_OSS, OUTPUT_LIFETIME, REUSE_MIN_REMAINING,
+};
+pub use rest::model;
+pub use rest::{Client, ClientOptions, Payload, RetryPolicy, Source, PROTOCOL_VERSION};
+pub use upload::{UploadOptions, Uploader};
 pub use vault::Vault;

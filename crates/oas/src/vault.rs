@@ -1,12 +1,14 @@
-//! [`Vault`]: the entry point of the high-level API (the SDK's `Vault`):
-//! vault lifecycle and listing, archive uploads and multipart uploaders. The
-//! job-creating methods are in `vault_jobs.rs`.
+//! [`Vault`]: the entry point of the high-level API (the SDK's `Vault`), a
+//! thin facade holding every `impl Vault`: vault lifecycle and listing,
+//! archive uploads and multipart uploaders (delegating to [`crate::upload`]),
+//! and the jobs (delegating to [`crate::jobs`]).
 
-use crate::client::Client;
 use crate::error::{Error, Result};
-use crate::model::VaultInfo;
-use crate::upload::{self, UploadOptions};
-use crate::uploader::Uploader;
+use crate::jobs::{request, Job};
+use crate::ranges::ByteRange;
+use crate::rest::model::{JobInfo, JobRequest, VaultInfo};
+use crate::rest::Client;
+use crate::upload::{self, UploadOptions, Uploader};
 use std::io::Read;
 use std::path::Path;
 
@@ -46,7 +48,7 @@ impl Vault {
     /// addresses vaults by id only). No such vault is
     /// [`Error::InvalidArgument`] with the message `Vault not exists: <name>`.
     pub fn get_by_name(client: &Client, name: &str) -> Result<Vault> {
-        crate::api::validate_vault_name(name)?;
+        crate::rest::ops::validate_vault_name(name)?;
         client
             .list_vaults()?
             .into_iter()
@@ -186,7 +188,7 @@ impl Vault {
         description: Option<&str>,
         opts: &UploadOptions,
     ) -> Result<String> {
-        crate::upload_stream::upload_reader(self, reader, description, opts)
+        upload::stream::upload_reader(&self.client, self.id(), reader, description, opts)
     }
 
     /// Starts a multipart upload for the file at `path` (its part size from
@@ -215,7 +217,7 @@ impl Vault {
                     "upload {id}: listing its parts for the creation date failed ({e}); \
                      continuing without it"
                 );
-                crate::model::UploadInfo {
+                crate::rest::model::UploadInfo {
                     archive_description: description.unwrap_or_default().to_string(),
                     ..Default::default()
                 }
@@ -252,5 +254,106 @@ impl Vault {
     /// Deletes the archive `archive_id` of this vault.
     pub fn delete_archive(&self, archive_id: &str) -> Result<()> {
         self.client.delete_archive(self.id(), archive_id)
+    }
+}
+
+// ---- jobs (the SDK's get_job, list_all_jobs, retrieve_archive, retrieve_inventory,
+// pull_from_oss, push_to_oss); each returns a described Job.
+
+impl Vault {
+    /// The job `job_id` of this vault.
+    pub fn get_job(&self, job_id: &str) -> Result<Job> {
+        Job::describe(&self.client, self.id(), job_id)
+    }
+
+    /// Every job of this vault the service still lists (all pages).
+    pub fn list_all_jobs(&self) -> Result<Vec<Job>> {
+        Ok(self
+            .client
+            .list_jobs(self.id())?
+            .into_iter()
+            .map(|info| Job::from_info(self, info))
+            .collect())
+    }
+
+    /// Starts an `archive-retrieval` job for `archive_id`, optionally only for
+    /// the inclusive `byte_range` (start a multiple of 1 MiB, end + 1 a
+    /// multiple of 1 MiB or the archive size; the server checks the latter).
+    pub fn retrieve_archive(
+        &self,
+        archive_id: &str,
+        description: Option<&str>,
+        byte_range: Option<ByteRange>,
+    ) -> Result<Job> {
+        self.start_job(request::archive_retrieval_request(
+            archive_id,
+            description,
+            byte_range,
+        )?)
+    }
+
+    /// Like [`Vault::retrieve_archive`], but first looks for a reusable
+    /// retrieval of the same archive and range ([`Job::find_reusable`]), so a
+    /// restarted program does not pay for a second one.
+    pub fn retrieve_archive_reuse(
+        &self,
+        archive_id: &str,
+        description: Option<&str>,
+        byte_range: Option<ByteRange>,
+    ) -> Result<Job> {
+        Job::retrieve_archive_reuse(&self.client, self.id(), archive_id, byte_range, description)
+    }
+
+    /// Starts an `inventory-retrieval` job.
+    pub fn retrieve_inventory(&self, description: Option<&str>) -> Result<Job> {
+        self.start_job(request::inventory_retrieval_request(description))
+    }
+
+    /// Starts a `pull-from-oss` job: the OSS object becomes a new archive of
+    /// this vault (its id appears in the job once it finished).
+    pub fn pull_from_oss(
+        &self,
+        oss_host: &str,
+        bucket: &str,
+        object: &str,
+        description: Option<&str>,
+    ) -> Result<Job> {
+        self.start_job(request::pull_from_oss_request(
+            oss_host,
+            bucket,
+            object,
+            description,
+        )?)
+    }
+
+    /// Starts a `push-to-oss` job copying archive `archive_id` to an OSS object.
+    pub fn push_to_oss(
+        &self,
+        archive_id: &str,
+        oss_host: &str,
+        bucket: &str,
+        object: &str,
+        description: Option<&str>,
+    ) -> Result<Job> {
+        self.start_job(request::push_to_oss_request(
+            archive_id,
+            oss_host,
+            bucket,
+            object,
+            description,
+        )?)
+    }
+
+    /// Initiates a job and describes it.
+    fn start_job(&self, request: JobRequest) -> Result<Job> {
+        let job_id = self.client.initiate_job(self.id(), &request)?;
+        self.get_job(&job_id)
+    }
+}
+
+impl Job {
+    /// A job of `vault` described by `info`.
+    pub fn from_info(vault: &Vault, info: JobInfo) -> Job {
+        Job::new(vault.client().clone(), vault.id(), info)
     }
 }

@@ -11,14 +11,16 @@ use super::fetch::{Fetcher, OutputInfo, RangeSink};
 use super::journal::{sync_dir, DoneRange, Journal};
 use super::{DownloadOptions, FileAt, DEFAULT_CHUNK_SIZE};
 use crate::digest::{combine_tree_etags, digest_file_range, Want};
+use crate::engine::pool::{run_parallel, MAX_WORKERS};
+use crate::engine::sync::{into_inner, lock};
+use crate::engine::CancelToken;
 use crate::error::{Error, Result};
-use crate::job::Job;
+use crate::jobs::Job;
 use crate::ranges::{calc_ranges, ByteRange, MAX_PARTS, MIB};
 use crate::{oas_info, oas_warn};
 use std::collections::VecDeque;
 use std::fs::File;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 /// Range size of the SDK's plan for outputs above one range.
@@ -48,23 +50,6 @@ pub fn plan_range_size(output_size: u64, requested: u64) -> Result<u64> {
 
 fn is_power_of_two_mib(size: u64) -> bool {
     size % MIB == 0 && (size / MIB).is_power_of_two()
-}
-
-/// A failure while working through the queue; the first one wins.
-struct Outcome {
-    stop: AtomicBool,
-    first_error: Mutex<Option<Error>>,
-}
-
-impl Outcome {
-    fn fail(&self, e: Error) {
-        self.stop.store(true, Ordering::SeqCst);
-        let mut slot = self.first_error.lock().unwrap_or_else(|p| p.into_inner());
-        // A cancellation seen by other workers is a consequence, not the cause.
-        if slot.is_none() || matches!(slot.as_ref(), Some(Error::Cancelled(_))) {
-            *slot = Some(e);
-        }
-    }
 }
 
 impl Job {
@@ -186,15 +171,10 @@ impl Job {
         let workers = options
             .workers
             .unwrap_or(self.client.options().workers)
-            .clamp(1, 256)
+            .clamp(1, MAX_WORKERS)
             .min(pending.len().max(1));
-        let queue = Mutex::new(pending);
         let journal = Mutex::new(journal);
         let verified = Mutex::new(Vec::<ByteRange>::new());
-        let outcome = Outcome {
-            stop: AtomicBool::new(false),
-            first_error: Mutex::new(None),
-        };
         let fetcher = Fetcher {
             client: &self.client,
             output: &output,
@@ -202,55 +182,34 @@ impl Job {
             transfer: &transfer,
             cancel: &cancel,
         };
-        std::thread::scope(|s| {
-            for _ in 0..workers {
-                s.spawn(|| loop {
-                    if outcome.stop.load(Ordering::SeqCst) {
-                        return;
-                    }
-                    let next = queue.lock().unwrap_or_else(|p| p.into_inner()).pop_front();
-                    let Some(range) = next else { return };
-                    let mut sink = FileAt {
-                        file: &file,
-                        base: range.start,
-                    };
-                    let fetched = match fetcher.fetch(range, &mut sink as &mut dyn RangeSink) {
-                        Ok(f) => f,
-                        Err(e) => return outcome.fail(e),
-                    };
-                    if fetched.verified {
-                        verified
-                            .lock()
-                            .unwrap_or_else(|p| p.into_inner())
-                            .push(range);
-                    }
-                    let mut j = journal.lock().unwrap_or_else(|p| p.into_inner());
-                    j.mark_done(DoneRange {
-                        start: range.start,
-                        end: range.end,
-                        tree_etag: fetched.tree_etag,
-                    });
-                    // Journal only what is on disk: sync the file's data first.
-                    if let Err(e) = file
-                        .sync_data()
-                        .map_err(|e| Error::io(format!("flushing {}", path.display()), e))
-                        .and_then(|_| j.save(&journal_path))
-                    {
-                        return outcome.fail(e);
-                    }
-                });
+        // A failed range stops the others from taking new ranges; the ranges
+        // in flight finish (and are journaled), so nothing fetched is lost.
+        let stop = CancelToken::new();
+        let pending: Vec<ByteRange> = pending.into();
+        let fetched = run_parallel(&pending, workers, &stop, "download", |&range| {
+            let mut sink = FileAt {
+                file: &file,
+                base: range.start,
+            };
+            let fetched = fetcher.fetch(range, &mut sink as &mut dyn RangeSink)?;
+            if fetched.verified {
+                lock(&verified).push(range);
             }
+            let mut j = lock(&journal);
+            j.mark_done(DoneRange {
+                start: range.start,
+                end: range.end,
+                tree_etag: fetched.tree_etag,
+            });
+            // Journal only what is on disk: sync the file's data first.
+            file.sync_data()
+                .map_err(|e| Error::io(format!("flushing {}", path.display()), e))
+                .and_then(|_| j.save(&journal_path))
         });
         transfer.maybe_report(true);
-        if let Some(e) = outcome
-            .first_error
-            .into_inner()
-            .unwrap_or_else(|p| p.into_inner())
-        {
-            return Err(e);
-        }
-        let mut journal = journal.into_inner().unwrap_or_else(|p| p.into_inner());
-        let verified = verified.into_inner().unwrap_or_else(|p| p.into_inner());
+        fetched?;
+        let mut journal = into_inner(journal);
+        let verified = into_inner(verified);
         self.verify_output(&file, path, &output, &mut journal, &journal_path, &verified)?;
         file.sync_all()
             .map_err(|e| Error::io(format!("flushing {}", path.display()), e))?;

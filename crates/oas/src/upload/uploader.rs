@@ -5,14 +5,18 @@
 //! server holds, re-hashes each of those ranges from the local file (content
 //! etag and tree etag must both match), then sends only the missing parts.
 
-use crate::client::{CancelToken, Client, Payload};
+use super::ahead::DigestsAhead;
+use super::{PartTarget, UploadOptions};
 use crate::digest::{self, Want};
+use crate::engine::pool::run_parallel;
+use crate::engine::sync::lock;
+use crate::engine::transfer::{ProgressFn, Transfer};
+use crate::engine::CancelToken;
 use crate::error::{Error, Result};
-use crate::model::UploadInfo;
 use crate::ranges::{self, ByteRange, MAX_PARTS};
-use crate::transfer::{ProgressFn, Transfer};
-use crate::upload::{self, lock, PartTarget, UploadOptions};
-use crate::upload_ahead::DigestsAhead;
+use crate::rest::model::UploadInfo;
+use crate::rest::{Client, Payload};
+use crate::upload;
 use std::collections::HashMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -390,7 +394,7 @@ impl Uploader {
             .copied()
             .filter(|r| known.contains_key(r))
             .collect();
-        let verified_trees = upload::run_parallel(&verified, workers, stop, &what, |r| {
+        let verified_trees = run_parallel(&verified, workers, stop, &what, |r| {
             let (etag, tree) = &known[r];
             let local = hash(r)?;
             if !local.etag.eq_ignore_ascii_case(etag) || !local.tree_etag.eq_ignore_ascii_case(tree)
@@ -429,7 +433,7 @@ impl Uploader {
         let order: Vec<usize> = (0..missing.len()).collect();
         let sent = std::thread::scope(|s| {
             s.spawn(|| ahead.produce(stop, |i| hash(&missing[i])));
-            upload::run_parallel(&order, workers, stop, &what, |&i| {
+            run_parallel(&order, workers, stop, &what, |&i| {
                 let r = missing[i];
                 let d = ahead.take(i, stop, &what)?;
                 let body = Payload::file(Arc::clone(file), r.start, r.len());

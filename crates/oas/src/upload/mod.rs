@@ -1,21 +1,31 @@
-//! The upload engine behind [`crate::Vault`] and [`crate::Uploader`]: part
-//! sizing, the single-request upload, the parallel part runner and the
-//! completion step.
+//! The upload layer behind [`crate::Vault`]: part sizing, the single-request
+//! upload, one part's send and the completion step (here); the multipart
+//! [`Uploader`] with its resume (`uploader.rs`), the hash-ahead producer
+//! (`ahead.rs`) and the upload from a non-seekable reader (`stream.rs`). The
+//! parts run on the engine's worker pool.
 //!
 //! Memory: request bodies stream from the file with positional reads and each
 //! worker hashes its part through a small fixed buffer, so memory does not grow
 //! with the archive or the part size (see `digest::digest_file_range`).
 
-use crate::client::{CancelToken, Client, Payload, ReadHook};
+pub(crate) mod ahead;
+pub(crate) mod stream;
+mod uploader;
+
+pub use uploader::Uploader;
+
 use crate::digest::{self, Want};
+use crate::engine::transfer::{ProgressFn, Transfer};
+use crate::engine::{CancelToken, ReadHook};
 use crate::error::{Error, Result};
+use crate::oas_info;
 use crate::ranges::{self, ByteRange, MAX_ARCHIVE_SIZE, MAX_PARTS, MAX_PART_SIZE, MIB};
-use crate::transfer::{ProgressFn, Transfer};
-use crate::{oas_info, ClientOptions};
+use crate::rest::ClientOptions;
+use crate::rest::{Client, Payload};
 use std::fs::File;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// Log target of upload messages.
 pub(crate) const LOG_TARGET: &str = "oas::uploader";
@@ -127,7 +137,7 @@ pub(crate) fn upload_single(
     opts: &UploadOptions,
 ) -> Result<String> {
     if let Some(d) = description {
-        crate::api::check_description(d)?;
+        crate::rest::ops::check_description(d)?;
     }
     let cancel = CancelToken::linked(opts.cancel.iter());
     let d = digest::digest_file_range(&file, 0, Some(size), Want::Both)
@@ -171,64 +181,6 @@ pub(crate) fn hash_error(
         digest::FileDigestError::Io(io) => Error::io(what, io),
         other => Error::InvalidArgument(format!("{what}: {other} (did the file shrink?)")),
     }
-}
-
-/// Runs `f` on every item with up to `workers` threads of its own (not the
-/// rayon pool, which the hashing uses). The first failure stops the others by
-/// cancelling `stop` and is returned; items not yet started are skipped. When
-/// `stop` was cancelled from outside, the result is [`Error::Cancelled`].
-/// On success the results come back in item order.
-pub(crate) fn run_parallel<T, R, F>(
-    items: &[T],
-    workers: usize,
-    stop: &CancelToken,
-    what: &str,
-    f: F,
-) -> Result<Vec<R>>
-where
-    T: Sync,
-    R: Send,
-    F: Fn(&T) -> Result<R> + Sync,
-{
-    let next = AtomicUsize::new(0);
-    let failure: Mutex<Option<Error>> = Mutex::new(None);
-    let results: Mutex<Vec<Option<R>>> = Mutex::new((0..items.len()).map(|_| None).collect());
-    let threads = workers.clamp(1, items.len().max(1));
-    std::thread::scope(|s| {
-        for _ in 0..threads {
-            s.spawn(|| loop {
-                if stop.is_cancelled() {
-                    return;
-                }
-                let i = next.fetch_add(1, Ordering::SeqCst);
-                let Some(item) = items.get(i) else { return };
-                match f(item) {
-                    Ok(r) => lock(&results)[i] = Some(r),
-                    // A part stopped by our own `stop` is not the cause.
-                    Err(Error::Cancelled(_)) if stop.is_cancelled() => return,
-                    Err(e) => {
-                        lock(&failure).get_or_insert(e);
-                        stop.cancel();
-                        return;
-                    }
-                }
-            });
-        }
-    });
-    if let Some(e) = lock(&failure).take() {
-        return Err(e);
-    }
-    let results = results.into_inner().unwrap_or_else(|e| e.into_inner());
-    if results.iter().any(Option::is_none) {
-        return Err(Error::Cancelled(what.to_string()));
-    }
-    Ok(results.into_iter().flatten().collect())
-}
-
-/// Locks a mutex, ignoring poisoning (the data stays consistent: every writer
-/// stores whole values).
-pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// What the part uploads share.
@@ -342,38 +294,6 @@ mod tests {
         assert_eq!(plan_part_size(&o, 100 * MIB).unwrap(), 64 * MIB);
         o.part_size = 2 * MIB;
         assert_eq!(plan_part_size(&o, 3 * MIB).unwrap(), 2 * MIB);
-    }
-
-    #[test]
-    fn parallel_runner_orders_and_stops() {
-        let items: Vec<u32> = (0..50).collect();
-        let stop = CancelToken::new();
-        let out = run_parallel(&items, 4, &stop, "t", |i| Ok(i * 2)).unwrap();
-        assert_eq!(out, items.iter().map(|i| i * 2).collect::<Vec<_>>());
-
-        let ran = AtomicUsize::new(0);
-        let stop = CancelToken::new();
-        let err = run_parallel(&items, 2, &stop, "t", |i| {
-            ran.fetch_add(1, Ordering::SeqCst);
-            if *i == 3 {
-                Err(Error::Upload("part 3".into()))
-            } else {
-                std::thread::sleep(std::time::Duration::from_millis(5));
-                Ok(())
-            }
-        })
-        .unwrap_err();
-        assert!(
-            matches!(err, Error::Upload(ref m) if m == "part 3"),
-            "{err}"
-        );
-        assert!(ran.load(Ordering::SeqCst) < 10, "others must stop promptly");
-
-        let user = CancelToken::new();
-        user.cancel();
-        let stop = CancelToken::linked([&user]);
-        let err = run_parallel(&items, 2, &stop, "job", |_| Ok(())).unwrap_err();
-        assert!(matches!(err, Error::Cancelled(_)));
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! The progress journal of [`Job::download_to_file`](crate::job::Job): a JSON
+//! The progress journal of [`Job::download_to_file`](crate::jobs::Job): a JSON
 //! file `<target>.oas` next to the target, listing the ranges already written
 //! with their tree etags. Replaced atomically after each finished range
 //! (write a temporary file, fsync, rename, fsync the directory), so a crash

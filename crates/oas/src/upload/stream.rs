@@ -6,13 +6,15 @@
 //! so memory is bounded by `workers × part size` (64 MiB parts by default,
 //! or `ClientOptions::part_size`).
 
-use crate::client::{CancelToken, Payload};
+use super::{check_part_size, PartTarget, UploadOptions};
 use crate::digest;
+use crate::engine::sync::{into_inner, lock};
+use crate::engine::transfer::Transfer;
+use crate::engine::CancelToken;
 use crate::error::{Error, Result};
 use crate::ranges::{ByteRange, DEFAULT_PART_SIZE, MAX_PARTS};
-use crate::transfer::Transfer;
-use crate::upload::{check_part_size, lock, PartTarget, UploadOptions};
-use crate::vault::Vault;
+use crate::rest::Client;
+use crate::rest::Payload;
 use std::io::Read;
 use std::sync::atomic::AtomicUsize;
 use std::sync::mpsc;
@@ -54,14 +56,14 @@ struct Chunk {
     len: usize,
 }
 
-/// Uploads everything `reader` yields as one archive of `vault`.
+/// Uploads everything `reader` yields as one archive of vault `vault_id`.
 pub(crate) fn upload_reader<R: Read>(
-    vault: &Vault,
+    client: &Client,
+    vault_id: &str,
     mut reader: R,
     description: Option<&str>,
     opts: &UploadOptions,
 ) -> Result<String> {
-    let client = vault.client();
     let o = client.options();
     let part = match o.part_size {
         0 => DEFAULT_PART_SIZE,
@@ -81,12 +83,12 @@ pub(crate) fn upload_reader<R: Read>(
             "the stream is empty: OAS does not store zero-byte archives".into(),
         ));
     }
-    let upload_id = client.initiate_multipart_upload(vault.id(), part, description)?;
+    let upload_id = client.initiate_multipart_upload(vault_id, part, description)?;
     let stop = CancelToken::linked(opts.cancel.iter());
     let t = Transfer::new(0, opts.progress.clone(), o.bandwidth_limit, stop.clone());
     let target = PartTarget {
         client,
-        vault_id: vault.id(),
+        vault_id,
         upload_id: &upload_id,
         transfer: &t,
     };
@@ -193,7 +195,7 @@ pub(crate) fn upload_reader<R: Read>(
     if let Some(e) = lock(&failure).take() {
         return Err(e);
     }
-    let trees = trees.into_inner().unwrap_or_else(|e| e.into_inner());
+    let trees = into_inner(trees);
     let parts = total.div_ceil(part) as usize;
     if stop.is_cancelled() || trees.len() != parts || trees.iter().any(Option::is_none) {
         return Err(Error::Cancelled(format!(

@@ -2,13 +2,13 @@
 //! it, compare with the server's tree etag where the range is tree-aligned,
 //! and retry short reads and mismatches.
 
-use crate::client::CancelToken;
 use crate::digest::{is_tree_aligned, parse_tree_etag, TreeHasher};
+use crate::engine::transfer::Transfer;
+use crate::engine::CancelToken;
 use crate::error::{Error, Result};
-use crate::job::Job;
+use crate::jobs::Job;
 use crate::oas_warn;
 use crate::ranges::ByteRange;
-use crate::transfer::Transfer;
 use std::io::Read;
 
 /// Where the bytes of one range go. `restart` is called before every attempt
@@ -36,7 +36,7 @@ impl OutputInfo {
     /// Describes the output of a finished job.
     pub(crate) fn of(job: &Job) -> Result<OutputInfo> {
         let size = job.output_size()?;
-        let archive = if job.action() == crate::job::ACTION_ARCHIVE_RETRIEVAL {
+        let archive = if job.action() == crate::jobs::ACTION_ARCHIVE_RETRIEVAL {
             let start = job.retrieval_byte_range().map_or(0, |r| r.start);
             job.archive_size().map(|total| (start, total))
         } else {
@@ -99,7 +99,7 @@ enum Failure {
 
 /// Everything one range fetch needs besides the range.
 pub(crate) struct Fetcher<'a> {
-    pub(crate) client: &'a crate::client::Client,
+    pub(crate) client: &'a crate::rest::Client,
     pub(crate) output: &'a OutputInfo,
     pub(crate) chunk_size: usize,
     pub(crate) transfer: &'a Transfer,

@@ -1,18 +1,25 @@
 //! A job of a vault (the SDK's `Job`, spec §4.4 and §7): its fields, status
 //! updates, waiting with backoff, and reuse of an existing retrieval.
 //!
-//! Downloads of the job output live in [`crate::download`].
+//! Downloads of the job output live in [`download`], reuse of a running or
+//! finished retrieval in `reuse.rs`, the Initiate Job bodies in `request.rs`,
+//! and the streaming inventory parser in [`inventory`].
 
-use crate::api::check_description;
-use crate::client::{CancelToken, Client};
+pub mod download;
+pub mod inventory;
+pub(crate) mod request;
+pub(crate) mod reuse;
+
+use crate::engine::sync::lock;
+use crate::engine::transfer::Transfer;
+use crate::engine::CancelToken;
 use crate::error::{Error, Result};
-use crate::model::{JobInfo, JobRequest};
 use crate::ranges::ByteRange;
-use crate::transfer::Transfer;
-use crate::vault::Vault;
+use crate::rest::model::{JobInfo, JobRequest};
+use crate::rest::Client;
 use crate::{oas_debug, oas_info};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 /// `Action` of an archive retrieval job.
 pub const ACTION_ARCHIVE_RETRIEVAL: &str = "ArchiveRetrieval";
@@ -81,7 +88,7 @@ fn non_empty(s: &str) -> Option<&str> {
     (!s.is_empty()).then_some(s)
 }
 
-fn known_size(v: i64) -> Option<u64> {
+pub(crate) fn known_size(v: i64) -> Option<u64> {
     u64::try_from(v).ok()
 }
 
@@ -95,11 +102,6 @@ impl Job {
             wait_options: WaitOptions::default(),
             progress: Arc::new(Mutex::new(None)),
         }
-    }
-
-    /// A job of `vault` described by `info`.
-    pub fn from_info(vault: &Vault, info: JobInfo) -> Job {
-        Job::new(vault.client().clone(), vault.id(), info)
     }
 
     /// Describes job `job_id` of vault `vault_id` (Describe Job).
@@ -366,127 +368,6 @@ impl Job {
             self.outcome()
         }
     }
-
-    /// Finds an unexpired archive retrieval of `archive_id` over the same
-    /// range (`None` = the whole archive) that is running or succeeded, so a
-    /// restarted program does not pay for a second retrieval. Prefers
-    /// succeeded jobs, then the most recent. Succeeded jobs with less than
-    /// [`REUSE_MIN_REMAINING`] of their 24 h output lifetime left are skipped.
-    pub fn find_reusable(
-        client: &Client,
-        vault_id: &str,
-        archive_id: &str,
-        range: Option<ByteRange>,
-    ) -> Result<Option<Job>> {
-        let jobs: Vec<JobInfo> = client
-            .list_jobs(vault_id)?
-            .into_iter()
-            .filter(|j| j.action == ACTION_ARCHIVE_RETRIEVAL && j.archive_id == archive_id)
-            .collect();
-        let wanted = match range {
-            Some(r) => Some(r),
-            // The whole archive: learn its size from a finished job or the
-            // archive's metadata, to compare with `RetrievalByteRange`.
-            None => jobs
-                .iter()
-                .find_map(|j| known_size(j.archive_size_in_bytes))
-                .or_else(|| {
-                    client
-                        .archive_meta(vault_id, archive_id)
-                        .ok()
-                        .and_then(|m| known_size(m.archive_size_in_bytes))
-                })
-                .and_then(|size| ByteRange::new(0, size.checked_sub(1)?)),
-        };
-        let best = pick_reusable(jobs, wanted, SystemTime::now());
-        Ok(best.map(|info| {
-            oas_info!(
-                "oas::job",
-                "reusing {} job {} for archive {archive_id}",
-                info.status_code,
-                info.job_id
-            );
-            Job::new(client.clone(), vault_id, info)
-        }))
-    }
-
-    /// Returns a reusable retrieval of `archive_id` ([`Job::find_reusable`])
-    /// or starts a new one (`range` `None` = the whole archive).
-    pub fn retrieve_archive_reuse(
-        client: &Client,
-        vault_id: &str,
-        archive_id: &str,
-        range: Option<ByteRange>,
-        description: Option<&str>,
-    ) -> Result<Job> {
-        if let Some(d) = description {
-            check_description(d)?;
-        }
-        // Checked before looking for a job to reuse, so a bad range never
-        // costs a listing.
-        let request = crate::vault_jobs::archive_retrieval_request(archive_id, description, range)?;
-        if let Some(job) = Job::find_reusable(client, vault_id, archive_id, range)? {
-            return Ok(job);
-        }
-        Job::initiate(client, vault_id, &request)
-    }
-}
-
-impl Vault {
-    /// Like [`Vault::retrieve_archive`], but first looks for a reusable
-    /// retrieval of the same archive and range ([`Job::find_reusable`]), so a
-    /// restarted program does not pay for a second one.
-    pub fn retrieve_archive_reuse(
-        &self,
-        archive_id: &str,
-        description: Option<&str>,
-        byte_range: Option<ByteRange>,
-    ) -> Result<Job> {
-        Job::retrieve_archive_reuse(
-            self.client(),
-            self.id(),
-            archive_id,
-            byte_range,
-            description,
-        )
-    }
-}
-
-/// Among archive retrievals of one archive, the job to reuse for `wanted`
-/// (`None` = whole archive of unknown size: jobs without a range): running or
-/// succeeded, with at least [`REUSE_MIN_REMAINING`] of a succeeded job's
-/// output lifetime left; succeeded ones first, then the most recent.
-pub(crate) fn pick_reusable(
-    jobs: Vec<JobInfo>,
-    wanted: Option<ByteRange>,
-    now: SystemTime,
-) -> Option<JobInfo> {
-    let mut best: Option<(bool, SystemTime, JobInfo)> = None;
-    for j in jobs {
-        let succeeded = j.completed && j.status_code == "Succeeded";
-        if j.completed && !succeeded {
-            continue;
-        }
-        let job_range = ByteRange::parse(&j.retrieval_byte_range).map(|(r, _)| r);
-        if job_range != wanted {
-            continue;
-        }
-        if succeeded {
-            let done = httpdate::parse_http_date(&j.completion_date).unwrap_or(now);
-            let expires = done + OUTPUT_LIFETIME;
-            if expires.duration_since(now).unwrap_or_default() < REUSE_MIN_REMAINING {
-                continue;
-            }
-        }
-        let created = httpdate::parse_http_date(&j.creation_date).unwrap_or(now);
-        if best
-            .as_ref()
-            .map_or(true, |(s, c, _)| (succeeded, created) > (*s, *c))
-        {
-            best = Some((succeeded, created, j));
-        }
-    }
-    best.map(|(_, _, j)| j)
 }
 
 /// Reads a job's download progress from any thread.
@@ -497,11 +378,7 @@ impl ProgressProbe {
     /// Bytes of the current (or last) download so far, including bytes a
     /// resumed download found already done.
     pub fn size_completed(&self) -> u64 {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .as_ref()
-            .map_or(0, |t| t.done())
+        lock(&self.0).as_ref().map_or(0, |t| t.done())
     }
 }
 
@@ -531,76 +408,6 @@ mod tests {
             calls += 1;
         }
         assert!((15..=25).contains(&calls), "{calls} calls");
-    }
-
-    #[test]
-    fn reusable_job_choice() {
-        let now = SystemTime::now();
-        let date = |ago_h: u64| httpdate::fmt_http_date(now - Duration::from_secs(ago_h * 3600));
-        let job =
-            |id: &str, status: &str, range: &str, created_h: u64, done_h: Option<u64>| JobInfo {
-                job_id: id.into(),
-                status_code: status.into(),
-                completed: status != "InProgress",
-                retrieval_byte_range: range.into(),
-                creation_date: date(created_h),
-                completion_date: done_h.map(date).unwrap_or_default(),
-                ..serde_json::from_str("{}").unwrap()
-            };
-        let r = ByteRange::new(0, 99);
-        let pick = |jobs: Vec<JobInfo>, w| pick_reusable(jobs, w, now).map(|j| j.job_id);
-        // Failed jobs and other ranges are never reused.
-        assert_eq!(
-            pick(
-                vec![
-                    job("F", "Failed", "0-99", 1, Some(1)),
-                    job("O", "InProgress", "0-49", 1, None)
-                ],
-                r
-            ),
-            None
-        );
-        // A succeeded job beats a newer running one; among running, the newest.
-        assert_eq!(
-            pick(
-                vec![
-                    job("R", "InProgress", "0-99", 1, None),
-                    job("S", "Succeeded", "0-99", 5, Some(4))
-                ],
-                r
-            )
-            .as_deref(),
-            Some("S")
-        );
-        assert_eq!(
-            pick(
-                vec![
-                    job("R1", "InProgress", "0-99", 3, None),
-                    job("R2", "InProgress", "0-99", 1, None)
-                ],
-                r
-            )
-            .as_deref(),
-            Some("R2")
-        );
-        // Output that expires within the hour (finished 23.5 h ago) is skipped.
-        let mut old = job("E", "Succeeded", "0-99", 30, None);
-        old.completion_date = httpdate::fmt_http_date(now - Duration::from_secs(23 * 3600 + 1800));
-        assert_eq!(pick(vec![old.clone()], r), None);
-        old.completion_date = date(20);
-        assert_eq!(pick(vec![old], r).as_deref(), Some("E"));
-        // Unknown size: only jobs without a range match.
-        assert_eq!(
-            pick(
-                vec![
-                    job("N", "InProgress", "", 1, None),
-                    job("X", "InProgress", "0-99", 1, None)
-                ],
-                None
-            )
-            .as_deref(),
-            Some("N")
-        );
     }
 
     #[test]

@@ -6,11 +6,16 @@
 //! callback calls at once), and fails with `Interrupted` once the transfer is
 //! cancelled so the request in flight stops within a read.
 
-use crate::client::{CancelToken, ReadHook};
+use super::sync::lock;
+use super::CancelToken;
 use std::io;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+/// Called with the number of body bytes just read for sending; an error stops
+/// the request (used for progress, cancellation and bandwidth limiting).
+pub type ReadHook = Arc<dyn Fn(u64) -> std::io::Result<()> + Send + Sync>;
 
 /// A progress callback: `(done, total)`; returning `false` cancels the transfer.
 pub type ProgressFn = Arc<dyn Fn(u64, u64) -> bool + Send + Sync>;
@@ -40,7 +45,7 @@ impl RateLimiter {
     /// How long the caller must wait before sending `n` more bytes.
     pub fn reserve(&self, n: u64) -> Duration {
         let now = Instant::now();
-        let mut next = self.next.lock().unwrap_or_else(|e| e.into_inner());
+        let mut next = lock(&self.next);
         // Idle time does not bank more than a small burst.
         let burst = Duration::from_millis(50);
         let start = if *next + burst < now {
@@ -97,11 +102,6 @@ impl Transfer {
             }),
             limiter: (bandwidth_limit > 0).then(|| RateLimiter::new(bandwidth_limit)),
         })
-    }
-
-    /// Total bytes of the transfer.
-    pub fn total(&self) -> u64 {
-        self.total
     }
 
     /// Bytes done so far (readable from any thread).
@@ -175,7 +175,7 @@ impl Transfer {
     pub fn maybe_report(&self, force: bool) {
         let Some(cb) = &self.progress else { return };
         // Holding the lock while calling serialises the callback.
-        let mut r = self.report.lock().unwrap_or_else(|e| e.into_inner());
+        let mut r = lock(&self.report);
         let done = self.done();
         let due = force
             || done >= r.bytes + REPORT_BYTES
@@ -194,12 +194,6 @@ impl Transfer {
         if !cb(shown, self.total) {
             self.cancel.cancel();
         }
-    }
-
-    /// A read hook that advances this transfer, for request bodies.
-    pub fn hook(self: &Arc<Self>) -> ReadHook {
-        let t = Arc::clone(self);
-        Arc::new(move |n| t.advance(n))
     }
 }
 

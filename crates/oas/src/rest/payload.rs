@@ -1,7 +1,7 @@
 //! Request bodies: where their bytes come from, and the reader that streams
 //! them while calling the transfer's hook (progress, rate limit, cancel).
 
-use super::ReadHook;
+use crate::engine::ReadHook;
 use reqwest::blocking::Body;
 use std::fs::File;
 use std::io::Read;

@@ -2,9 +2,10 @@
 //! retried by [`Client::execute`], returning typed results. Listing operations
 //! come as one-page calls (`*_page`) and as calls that follow `Marker` to the end.
 
-use crate::client::{header_map, CancelToken, Client, Payload, Request};
+use super::model::*;
+use super::{header_map, Client, Payload, Request};
+use crate::engine::CancelToken;
 use crate::error::{Error, Result};
-use crate::model::*;
 use crate::ranges::ByteRange;
 use reqwest::blocking::Response;
 use reqwest::Method;

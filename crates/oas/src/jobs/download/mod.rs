@@ -15,11 +15,12 @@ pub(crate) mod fetch;
 pub mod journal;
 pub(crate) mod to_file;
 
-use crate::client::CancelToken;
+use crate::engine::sync::lock;
+use crate::engine::transfer::{ProgressFn, Transfer};
+use crate::engine::CancelToken;
 use crate::error::{Error, Result};
-use crate::job::{Job, ACTION_ARCHIVE_RETRIEVAL, ACTION_INVENTORY_RETRIEVAL};
+use crate::jobs::{Job, ACTION_ARCHIVE_RETRIEVAL, ACTION_INVENTORY_RETRIEVAL};
 use crate::ranges::ByteRange;
-use crate::transfer::{ProgressFn, Transfer};
 use fetch::{Fetcher, OutputInfo, RangeSink};
 use std::fs::File;
 use std::io::{Seek, SeekFrom, Write};
@@ -194,7 +195,7 @@ impl Job {
             .bandwidth_limit
             .unwrap_or(self.client.options().bandwidth_limit);
         let t = Transfer::new(total, options.progress.clone(), limit, cancel.clone());
-        *self.progress.lock().unwrap_or_else(|e| e.into_inner()) = Some(Arc::clone(&t));
+        *lock(&self.progress) = Some(Arc::clone(&t));
         (t, cancel)
     }
 

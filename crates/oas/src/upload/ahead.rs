@@ -9,8 +9,9 @@
 //! hashed, and the next ones are hashed while earlier ones are on the wire.
 //! Nothing but the digests is kept, so memory does not grow.
 
-use crate::client::CancelToken;
 use crate::digest::Digests;
+use crate::engine::sync::lock;
+use crate::engine::CancelToken;
 use crate::error::{Error, Result};
 use std::sync::{Condvar, Mutex};
 use std::time::Duration;
@@ -32,7 +33,7 @@ impl DigestsAhead {
     }
 
     fn slots(&self) -> std::sync::MutexGuard<'_, Vec<Option<Result<Digests>>>> {
-        self.slots.lock().unwrap_or_else(|e| e.into_inner())
+        lock(&self.slots)
     }
 
     /// Computes `hash(i)` for every part in order, until all are done or

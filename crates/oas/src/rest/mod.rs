@@ -1,0 +1,342 @@
+//! The REST layer: the client handle (one shared HTTP connection pool), the
+//! request every operation describes, signing, and sending through the one
+//! retry loop ([`retry`]).
+//!
+//! The low-level operations (one per REST call of spec §4) are methods on
+//! [`Client`], defined in [`ops`]; the JSON they exchange is [`model`].
+
+pub mod model;
+pub(crate) mod ops;
+mod options;
+mod payload;
+pub(crate) mod response;
+pub(crate) mod retry;
+pub(crate) mod sign;
+mod stream;
+
+pub use options::{ClientOptions, RetryPolicy};
+use payload::PayloadReader;
+pub use payload::{Payload, Source};
+pub(crate) use response::{header_map, server_error};
+pub(crate) use retry::retryable;
+
+use crate::engine::pool::MAX_WORKERS;
+use crate::engine::CancelToken;
+use crate::error::{Error, Result};
+use options::{check_endpoint, check_proxy};
+use reqwest::blocking::Response;
+use reqwest::Method;
+use retry::Attempt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Value sent in `x-oas-version` (what the reference SDK sends; the service does
+/// not validate it).
+pub const PROTOCOL_VERSION: &str = "0.2.5";
+
+/// One request as the operations describe it; [`Client::execute`] signs, sends
+/// and retries it.
+pub(crate) struct Request {
+    /// Operation name for logs and errors, e.g. `UploadPart`.
+    pub op: &'static str,
+    /// HTTP method.
+    pub method: Method,
+    /// Path as sent (already percent-encoded where needed).
+    pub path: String,
+    /// `limit` query parameter.
+    pub limit: Option<String>,
+    /// `marker` query parameter.
+    pub marker: Option<String>,
+    /// Extra headers (signed when they are `x-oas-*`).
+    pub headers: Vec<(String, String)>,
+    /// Request body.
+    pub payload: Payload,
+    /// Context for messages, e.g. `vault 79D2…, range 0-1048575`.
+    pub context: String,
+    /// Retry `InvalidDigest` answers too (the part is re-read and re-sent).
+    pub retry_invalid_digest: bool,
+    /// Stops retries and the request when set.
+    pub cancel: Option<CancelToken>,
+}
+
+impl Request {
+    /// A request with no query, headers or body.
+    pub fn new(op: &'static str, method: Method, path: String) -> Self {
+        Request {
+            op,
+            method,
+            path,
+            limit: None,
+            marker: None,
+            headers: Vec::new(),
+            payload: Payload::empty(),
+            context: String::new(),
+            retry_invalid_digest: false,
+            cancel: None,
+        }
+    }
+
+    /// Adds a header.
+    pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.push((name.to_string(), value.into()));
+        self
+    }
+}
+
+struct Inner {
+    http: reqwest::blocking::Client,
+    streamer: stream::Streamer,
+    base: String,
+    options: ClientOptions,
+}
+
+/// A thread-safe client: credentials, options and one shared connection pool.
+/// Cloning is cheap and shares everything.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print the secret.
+        f.debug_struct("Client")
+            .field("endpoint", &self.inner.base)
+            .field("access_id", &self.inner.options.access_id)
+            .finish()
+    }
+}
+
+impl Client {
+    /// A client for the given options. Fails on an invalid endpoint, proxy or CA
+    /// file, or empty credentials.
+    pub fn new(options: ClientOptions) -> Result<Client> {
+        let base = check_endpoint(&options.endpoint)?;
+        if options.access_id.is_empty() || options.access_key.is_empty() {
+            return Err(Error::InvalidArgument(
+                "access id and access key must not be empty".into(),
+            ));
+        }
+        if options.workers == 0 || options.workers > MAX_WORKERS {
+            return Err(Error::InvalidArgument(format!(
+                "workers must be between 1 and {MAX_WORKERS} (got {})",
+                options.workers
+            )));
+        }
+        if options.retry.max_attempts == 0 {
+            return Err(Error::InvalidArgument(
+                "retry.max_attempts must be at least 1".into(),
+            ));
+        }
+        // Both clients (blocking for plain requests, async for streamed
+        // bodies, see `stream.rs`) get the same settings.
+        let mut roots = Vec::new();
+        if let Some(path) = &options.ca_file {
+            let pem = std::fs::read(path)
+                .map_err(|e| Error::io(format!("reading CA file {}", path.display()), e))?;
+            roots = reqwest::Certificate::from_pem_bundle(&pem)
+                .map_err(|e| Error::InvalidArgument(format!("CA file {}: {e}", path.display())))?;
+            if roots.is_empty() {
+                return Err(Error::InvalidArgument(format!(
+                    "CA file {} holds no certificate",
+                    path.display()
+                )));
+            }
+        }
+        let proxy = options.proxy.as_deref().map(check_proxy).transpose()?;
+        macro_rules! configure {
+            ($builder:expr) => {{
+                let mut b = $builder
+                    .connect_timeout(options.connect_timeout)
+                    .timeout(options.read_timeout)
+                    .user_agent(options.user_agent.clone())
+                    .pool_max_idle_per_host(64)
+                    .tcp_keepalive(Duration::from_secs(30))
+                    .danger_accept_invalid_certs(!options.verify_tls);
+                b = match &proxy {
+                    Some(p) => b.proxy(p.clone()),
+                    None => b.no_proxy(),
+                };
+                for c in &roots {
+                    b = b.add_root_certificate(c.clone());
+                }
+                b.build()
+                    .map_err(|e| Error::InvalidArgument(format!("HTTP client: {e}")))?
+            }};
+        }
+        let http = configure!(reqwest::blocking::Client::builder());
+        let streamer = stream::Streamer::new(configure!(reqwest::Client::builder()))
+            .map_err(|e| Error::io("starting the HTTP runtime", e))?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                streamer,
+                base,
+                options,
+            }),
+        })
+    }
+
+    /// The options this client was made with.
+    pub fn options(&self) -> &ClientOptions {
+        &self.inner.options
+    }
+
+    /// The endpoint as `scheme://host[:port]`.
+    pub fn endpoint(&self) -> &str {
+        &self.inner.base
+    }
+
+    /// Signs, sends and (per the retry policy) retries a request. Returns the
+    /// response of the first 2xx answer; its body is not read.
+    pub(crate) fn execute(&self, req: &Request) -> Result<Response> {
+        let what = format!("{} {}", req.op, req.context);
+        let cancelled = || Error::Cancelled(what.clone());
+        let is_cancelled = || req.cancel.as_ref().is_some_and(|c| c.is_cancelled());
+        retry::run(
+            &self.inner.options.retry,
+            req.cancel.as_ref(),
+            "oas::client",
+            &what,
+            cancelled,
+            |_| {
+                if is_cancelled() {
+                    return Attempt::Fail(cancelled());
+                }
+                let failure = match self.send_once(req) {
+                    Ok(resp) if resp.status().is_success() => return Attempt::Done(resp),
+                    Ok(resp) => server_error(req.op, resp),
+                    Err(e) => e,
+                };
+                if is_cancelled() {
+                    Attempt::Fail(cancelled())
+                } else if retryable(&failure, req.retry_invalid_digest) {
+                    Attempt::Retry(failure)
+                } else {
+                    Attempt::Fail(failure)
+                }
+            },
+        )
+    }
+
+    fn send_once(&self, req: &Request) -> Result<Response> {
+        let opts = &self.inner.options;
+        let date = httpdate::fmt_http_date(std::time::SystemTime::now());
+        let mut headers: Vec<(String, String)> = req.headers.clone();
+        headers.push(("x-oas-version".into(), PROTOCOL_VERSION.into()));
+        let resource =
+            sign::canonical_resource(&req.path, req.limit.as_deref(), req.marker.as_deref());
+        let sts = sign::string_to_sign(
+            req.method.as_str(),
+            &date,
+            headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            &resource,
+        );
+        let auth = sign::authorization(&opts.access_id, &opts.access_key, &sts);
+        let mut url = format!("{}{}", self.inner.base, req.path);
+        let mut sep = '?';
+        for (name, value) in [("marker", &req.marker), ("limit", &req.limit)] {
+            if let Some(v) = value {
+                url.push(sep);
+                url.push_str(name);
+                url.push('=');
+                url.push_str(&encode_component(v));
+                sep = '&';
+            }
+        }
+        let len = req.payload.len();
+        // The client-wide timeout bounds the wait for an answer; a body adds
+        // the time it may take to send at a slow but live rate.
+        let timeout = (len > 0).then(|| {
+            let floor_rate = match opts.bandwidth_limit {
+                0 => 256u64 << 10,
+                l => (l / 2).clamp(1, 256 << 10),
+            };
+            opts.read_timeout + Duration::from_secs(len / floor_rate + 1)
+        });
+        macro_rules! prepare {
+            ($client:expr) => {{
+                let mut rb = $client
+                    .request(req.method.clone(), &url)
+                    .header("Date", &date)
+                    .header("Authorization", &auth);
+                for (k, v) in &headers {
+                    rb = rb.header(k.as_str(), v.as_str());
+                }
+                if let Some(t) = timeout {
+                    rb = rb.timeout(t);
+                }
+                rb
+            }};
+        }
+        if req.payload.is_streamed() {
+            let rb = prepare!(self.inner.streamer.http());
+            return self
+                .inner
+                .streamer
+                .send(rb, &req.payload)
+                .map_err(|m| Error::Transport(format!("{} {}: {m}", req.op, req.context)));
+        }
+        let mut rb = prepare!(self.inner.http);
+        match req.payload.body() {
+            Some(body) => rb = rb.body(body),
+            None if req.method == Method::PUT || req.method == Method::POST => {
+                rb = rb.header("Content-Length", "0")
+            }
+            None => {}
+        }
+        rb.send().map_err(|e| transport_error(req, e))
+    }
+}
+
+/// Percent-encodes a query value (everything but unreserved characters).
+pub(crate) fn encode_component(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    for b in v.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn transport_error(req: &Request, e: reqwest::Error) -> Error {
+    Error::Transport(format!(
+        "{} {}: {}",
+        req.op,
+        req.context,
+        response::error_chain(&e)
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ServerError;
+
+    #[test]
+    fn retry_classes() {
+        let se = |status: u16, code: &str| {
+            Error::Server(Box::new(ServerError {
+                status,
+                code: code.into(),
+                ..Default::default()
+            }))
+        };
+        assert!(retryable(&se(503, "ServiceUnavailable"), false));
+        assert!(retryable(&se(408, "RequestTimeout"), false));
+        assert!(!retryable(&se(404, "VaultNotExists"), false));
+        assert!(!retryable(&se(400, "InvalidDigest"), false));
+        assert!(retryable(&se(400, "InvalidDigest"), true));
+        assert!(retryable(&Error::Transport("reset".into()), false));
+        assert!(!retryable(&Error::InvalidArgument("x".into()), true));
+    }
+
+    #[test]
+    fn encoding() {
+        assert_eq!(encode_component("a b/c"), "a%20b%2Fc");
+        assert_eq!(encode_component("AZaz09-_.~"), "AZaz09-_.~");
+    }
+}
