@@ -11,7 +11,7 @@ use crate::{
     cstring_lossy, ffi_call, ffi_guard, try_opt_str, try_out, try_path, try_range, try_str,
     ArcHandle, BoxHandle, FfiResult,
 };
-use oas_sdk::download::{DownloadOptions, Target};
+use oas_sdk::download::{Descriptor, DownloadOptions, Target};
 use oas_sdk::CancelToken;
 use oas_sdk::Error;
 use oas_sdk::{Job, WaitOptions};
@@ -507,6 +507,9 @@ pub unsafe extern "C" fn oas_job_download_by_range_fd(
 ) -> oas_result {
     ffi_call(|| {
         let r = try_range(start, end)?;
+        // SAFETY: the caller's contract is an open descriptor that stays
+        // open during the call; a negative one is rejected by the download.
+        let fd = unsafe { Descriptor::from_raw(fd) };
         download(job, |job, o| {
             job.download_by_range_with(r, Target::Fd(fd), chunk_size, block, o)
         })

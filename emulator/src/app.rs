@@ -3,29 +3,16 @@
 
 use crate::auth;
 use crate::error::{ApiError, ApiResult};
-use crate::faults::{FaultAction, FaultRequest, Faults};
-use crate::server::KillSwitch;
-use crate::store::{new_id, Store};
-use crate::{archives, jobs, multipart, vaults, Config};
+use crate::faults::{FaultAction, FaultRequest};
+use crate::kill::KillSwitch;
+use crate::state::State;
+use crate::store::new_id;
+use crate::{archives, jobs, multipart, vaults};
 use axum::body::Body;
 use axum::http::{HeaderValue, Method, Request, Response};
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::SystemTime;
-
-/// Shared server state.
-pub struct State {
-    /// Metadata and blobs.
-    pub store: Arc<Store>,
-    /// Configuration (credentials are always non-empty here).
-    pub cfg: Config,
-    /// Fault rules.
-    pub faults: Mutex<Faults>,
-    /// Requests received per operation.
-    pub stats: Mutex<BTreeMap<String, u64>>,
-    /// Serialises job completion.
-    pub job_lock: tokio::sync::Mutex<()>,
-}
 
 /// A routed OAS request.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,8 +1,8 @@
 //! Archive operations (spec §4.2).
 
-use crate::app::State;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{check_digest, content_length, description, empty, json, required};
+use crate::state::State;
 use crate::store::{leaves_to_blob, new_id, now_secs, rfc1123};
 use crate::stream::{drain, ingest};
 use axum::body::Body;

@@ -2,7 +2,7 @@
 //! operation and/or path glob, acting a number of times or with a seeded
 //! probability.
 
-use crate::server::KillSwitch;
+use crate::kill::KillSwitch;
 use axum::body::Body;
 use axum::http::{header, HeaderValue, Response};
 use bytes::Bytes;

@@ -1,8 +1,8 @@
 //! Finishing due jobs and expiring old ones.
 
-use crate::app::State;
 use crate::error::{ApiError, ApiResult};
-use crate::jobs::Job;
+use crate::jobdb::{load_raw, Job};
+use crate::state::State;
 use crate::store::{blob_to_leaves, leaves_to_blob, new_id, now_ms, now_secs, rfc1123, tree_of};
 use oas_digest::digest::{is_tree_aligned, LEAF_SIZE};
 use rusqlite::params;
@@ -93,7 +93,7 @@ pub fn expire(st: &State) -> ApiResult<()> {
 /// Finishes job `id` if it is still running (serialised by the job lock).
 pub async fn finish(st: &State, id: &str) -> ApiResult<()> {
     let _guard = st.job_lock.lock().await;
-    let job = match crate::jobs::load_raw(st, id)? {
+    let job = match load_raw(st, id)? {
         Some(j) if j.completed.is_none() => j,
         _ => return Ok(()),
     };

@@ -4,9 +4,10 @@
 //! whichever comes first: the initiating request (delay 0), a read of the job,
 //! or the background ticker. Finished jobs expire `job_lifetime` after completion.
 
-use crate::app::State;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{check_description, empty, json};
+use crate::jobdb::{expired, from_row, load_raw, Job, COLS};
+use crate::state::State;
 use crate::store::{
     blob_to_leaves, new_id, now_ms, now_secs, page_params, paginate, rfc1123, tree_of,
 };
@@ -14,84 +15,11 @@ use axum::body::Body;
 use axum::http::{header, HeaderMap, Response};
 use oas_digest::digest::{is_tree_aligned, LEAF_SIZE};
 use oas_digest::ranges::ByteRange;
-use rusqlite::{params, OptionalExtension};
+use rusqlite::params;
 use serde_json::{json, Value};
 
 /// Page cap of ListJobs.
 const LIST_CAP: usize = 1000;
-
-/// One job row.
-#[derive(Debug, Clone)]
-pub struct Job {
-    pub(crate) id: String,
-    pub(crate) vault: String,
-    pub(crate) action: String,
-    pub(crate) archive_id: String,
-    pub(crate) description: String,
-    pub(crate) created: i64,
-    pub(crate) ready_at_ms: i64,
-    pub(crate) completed: Option<i64>,
-    pub(crate) status: String,
-    pub(crate) message: String,
-    pub(crate) range: Option<(u64, u64)>,
-    pub(crate) archive_size: i64,
-    pub(crate) archive_tree_etag: String,
-    pub(crate) tree_etag: String,
-    pub(crate) inventory_size: i64,
-    pub(crate) bucket: String,
-    pub(crate) object: String,
-    pub(crate) output_len: u64,
-    pub(crate) output_leaves: Vec<u8>,
-}
-
-const COLS: &str = "id, vault_id, action, archive_id, description, created, ready_at_ms, completed,
-  status, message, range_start, range_end, archive_size, archive_tree_etag, tree_etag,
-  inventory_size, bucket, object, output_len, output_leaves";
-
-fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Job> {
-    let rs: Option<i64> = r.get(10)?;
-    let re: Option<i64> = r.get(11)?;
-    Ok(Job {
-        id: r.get(0)?,
-        vault: r.get(1)?,
-        action: r.get(2)?,
-        archive_id: r.get(3)?,
-        description: r.get(4)?,
-        created: r.get(5)?,
-        ready_at_ms: r.get(6)?,
-        completed: r.get(7)?,
-        status: r.get(8)?,
-        message: r.get(9)?,
-        range: rs.zip(re).map(|(s, e)| (s as u64, e as u64)),
-        archive_size: r.get(12)?,
-        archive_tree_etag: r.get(13)?,
-        tree_etag: r.get(14)?,
-        inventory_size: r.get(15)?,
-        bucket: r.get(16)?,
-        object: r.get(17)?,
-        output_len: r.get::<_, i64>(18)? as u64,
-        output_leaves: r.get(19)?,
-    })
-}
-
-/// Expiry time (epoch seconds) of a finished job.
-fn expired(st: &State, j: &Job) -> bool {
-    j.completed
-        .is_some_and(|c| c + st.cfg.job_lifetime.as_secs() as i64 <= now_secs())
-}
-
-/// Loads a job row by id, as stored.
-pub fn load_raw(st: &State, id: &str) -> ApiResult<Option<Job>> {
-    Ok(st
-        .store
-        .db()
-        .query_row(
-            &format!("SELECT {COLS} FROM jobs WHERE id=?1"),
-            params![id],
-            from_row,
-        )
-        .optional()?)
-}
 
 /// Loads a job, finishing it first when it is due; expired jobs do not exist.
 pub async fn load(st: &State, vault: &str, id: &str) -> ApiResult<Job> {

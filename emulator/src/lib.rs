@@ -14,11 +14,14 @@ pub mod faults;
 #[doc(hidden)]
 pub mod fuzzing;
 mod http;
+mod jobdb;
 mod jobrun;
 mod jobs;
+mod kill;
 pub mod log;
 mod multipart;
 mod server;
+mod state;
 mod store;
 mod stream;
 mod vaults;
@@ -85,7 +88,7 @@ impl Default for Config {
 pub struct Emulator {
     base_url: String,
     data_dir: PathBuf,
-    state: Arc<app::State>,
+    state: Arc<state::State>,
     shutdown: tokio::sync::watch::Sender<bool>,
     thread: Option<std::thread::JoinHandle<()>>,
     // Declared last: removed after the server thread has stopped.
@@ -128,7 +131,7 @@ impl Emulator {
         } else {
             Vec::new()
         });
-        let state = Arc::new(app::State {
+        let state = Arc::new(state::State {
             store,
             cfg,
             faults: Mutex::new(faults),
@@ -216,7 +219,7 @@ fn bind(addr: SocketAddr) -> std::io::Result<std::net::TcpListener> {
 }
 
 /// Background work: finish due jobs, expire old ones.
-async fn tick(st: Arc<app::State>, mut stop: tokio::sync::watch::Receiver<bool>) {
+async fn tick(st: Arc<state::State>, mut stop: tokio::sync::watch::Receiver<bool>) {
     loop {
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_millis(500)) => {}

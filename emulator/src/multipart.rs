@@ -1,8 +1,8 @@
 //! Multipart upload operations (spec §4.3).
 
-use crate::app::State;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{check_digest, content_length, description, empty, json, required};
+use crate::state::State;
 use crate::store::{
     blob_to_leaves, leaves_to_blob, new_id, now_secs, page_params, paginate, rfc1123, tree_of,
 };

@@ -2,7 +2,9 @@
 //! connection per socket, a per-connection kill switch for the reset faults,
 //! and graceful shutdown.
 
-use crate::app::{dispatch, State};
+use crate::app::dispatch;
+use crate::kill::KillSwitch;
+use crate::state::State;
 use axum::body::Body;
 use hyper::body::Incoming;
 use hyper::Request;
@@ -10,27 +12,13 @@ use hyper_util::rt::TokioIo;
 use std::convert::Infallible;
 use std::io;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
-
-/// Lets a request handler cut its connection abruptly (RST, no response).
-#[derive(Clone, Default)]
-pub struct KillSwitch(Arc<AtomicBool>);
-
-impl KillSwitch {
-    /// Marks the connection for an abrupt close: its next read or write fails.
-    pub fn kill(&self) {
-        self.0.store(true, Ordering::SeqCst);
-    }
-    fn killed(&self) -> bool {
-        self.0.load(Ordering::SeqCst)
-    }
-}
 
 /// A TCP stream that fails all I/O once its kill switch is set, closing with
 /// `SO_LINGER=0` so the peer sees a reset.

@@ -50,6 +50,7 @@ impl std::fmt::Display for ServerError {
 
 /// Every failure the library reports.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// A caller-supplied argument is invalid (the message names it).
     #[error("invalid argument: {0}")]

@@ -24,7 +24,7 @@ pub use oas_digest::{digest, ranges};
 
 pub use engine::{CancelToken, ProgressFn, ReadHook};
 pub use error::{Error, Result, ServerError};
-pub use jobs::download::{DownloadOptions, Target};
+pub use jobs::download::{Descriptor, DownloadOptions, Target};
 pub use jobs::inventory::{Inventory, InventoryArchive};
 pub use jobs::{download, inventory};
 pub use jobs::{

@@ -284,7 +284,12 @@ fn bandwidth_limit_live_progress_and_bad_targets() {
     // A bad descriptor, and a path whose download fails, leave nothing behind.
     let r = ByteRange::new(0, MIB - 1).unwrap();
     let err = job
-        .download_by_range(r, Target::Fd(-1), 0, false)
+        .download_by_range(
+            r,
+            Target::Fd(unsafe { oas::Descriptor::from_raw(-1) }),
+            0,
+            false,
+        )
         .unwrap_err();
     assert!(matches!(err, Error::InvalidArgument(_)), "{err:?}");
     env.faults(json!([{"op":"GetJobOutput","action":"flip","offset":1}]));

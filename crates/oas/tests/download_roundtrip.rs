@@ -6,7 +6,7 @@ use download_common::*;
 use oas::ranges::ByteRange;
 use oas::{DownloadOptions, Error, Inventory, Job, Target};
 use std::io::{Seek, SeekFrom, Write};
-use std::os::fd::AsRawFd;
+use std::os::fd::AsFd;
 
 fn round_trip(env: &Env, len: u64, range_size: Option<u64>, seed: u64) {
     let bytes = data(len, seed);
@@ -116,7 +116,7 @@ fn download_by_range_to_path_fd_and_writer() {
     let mut f = std::fs::File::create(&fp).unwrap();
     f.write_all(b"HEAD").unwrap();
     let tail = ByteRange::new(2 * MIB, len - 1).unwrap();
-    job.download_by_range(tail, Target::Fd(f.as_raw_fd()), 0, false)
+    job.download_by_range(tail, Target::Fd(f.as_fd().into()), 0, false)
         .unwrap();
     assert_eq!(f.stream_position().unwrap(), 4 + tail.len());
     f.seek(SeekFrom::Start(0)).unwrap();
@@ -141,7 +141,7 @@ fn download_by_range_to_path_fd_and_writer() {
         v
     });
     let first = ByteRange::new(0, MIB - 1).unwrap();
-    job.download_by_range(first, Target::Fd(wr.as_raw_fd()), 0, false)
+    job.download_by_range(first, Target::Fd(wr.as_fd().into()), 0, false)
         .unwrap();
     drop(wr);
     assert_eq!(reader.join().unwrap(), &bytes[..MIB as usize]);

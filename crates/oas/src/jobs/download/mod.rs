@@ -24,8 +24,9 @@ use crate::ranges::ByteRange;
 use fetch::{Fetcher, OutputInfo, RangeSink};
 use std::fs::File;
 use std::io::{Seek, SeekFrom, Write};
+use std::marker::PhantomData;
 use std::mem::ManuallyDrop;
-use std::os::fd::{FromRawFd, RawFd};
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, RawFd};
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::sync::Arc;
@@ -44,10 +45,53 @@ pub enum Target<'a> {
     /// `O_APPEND` descriptors receive the bytes only after they were checked
     /// (held meanwhile in an unlinked file in the temp directory, which needs
     /// room for the range).
-    Fd(RawFd),
+    Fd(Descriptor<'a>),
     /// Any writer; it receives the bytes only after they were checked (held
     /// meanwhile in an unlinked file in the temp directory).
     Writer(&'a mut dyn Write),
+}
+
+/// A descriptor lent to a download ([`Target::Fd`]): made safely from a
+/// [`BorrowedFd`] (`Target::Fd(file.as_fd().into())`), or, where only a raw
+/// number is at hand (the C boundary), with the unsafe [`Descriptor::from_raw`].
+#[derive(Debug, Clone, Copy)]
+pub struct Descriptor<'a> {
+    fd: RawFd,
+    _borrow: PhantomData<BorrowedFd<'a>>,
+}
+
+impl<'a> Descriptor<'a> {
+    /// The descriptor `fd` borrows.
+    pub fn new(fd: BorrowedFd<'a>) -> Self {
+        Descriptor {
+            fd: fd.as_raw_fd(),
+            _borrow: PhantomData,
+        }
+    }
+
+    /// A raw descriptor number; a negative one is rejected by the download
+    /// with [`Error::InvalidArgument`].
+    ///
+    /// # Safety
+    /// `fd` is negative, or an open descriptor that nobody closes while the
+    /// download that receives it runs.
+    pub unsafe fn from_raw(fd: RawFd) -> Self {
+        Descriptor {
+            fd,
+            _borrow: PhantomData,
+        }
+    }
+
+    /// The descriptor number.
+    pub fn raw(&self) -> RawFd {
+        self.fd
+    }
+}
+
+impl<'a> From<BorrowedFd<'a>> for Descriptor<'a> {
+    fn from(fd: BorrowedFd<'a>) -> Self {
+        Descriptor::new(fd)
+    }
 }
 
 /// Options of a download besides the target.
@@ -276,14 +320,16 @@ impl Job {
                 }
                 done
             }
-            Target::Fd(fd) => {
+            Target::Fd(d) => {
+                let fd = d.raw();
                 if fd < 0 {
                     return Err(Error::InvalidArgument(format!(
                         "file descriptor {fd} is invalid"
                     )));
                 }
-                // SAFETY: the caller lends us an open descriptor; ManuallyDrop
-                // keeps it open when we are done.
+                // SAFETY: a Descriptor is an open descriptor that stays open
+                // while we run (its constructors' contract); ManuallyDrop keeps
+                // it open when we are done.
                 let file = ManuallyDrop::new(unsafe { File::from_raw_fd(fd) });
                 if fd_is_positional(fd) {
                     let base = (&*file)

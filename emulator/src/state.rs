@@ -1,0 +1,23 @@
+//! The state every request handler shares: the store, the configuration, the
+//! fault rules, the request counts and the job-completion lock. A leaf: the
+//! router and the handlers use it, it uses neither.
+
+use crate::faults::Faults;
+use crate::store::Store;
+use crate::Config;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+/// Shared server state.
+pub struct State {
+    /// Metadata and blobs.
+    pub store: Arc<Store>,
+    /// Configuration (credentials are always non-empty here).
+    pub cfg: Config,
+    /// Fault rules.
+    pub faults: Mutex<Faults>,
+    /// Requests received per operation.
+    pub stats: Mutex<BTreeMap<String, u64>>,
+    /// Serialises job completion.
+    pub job_lock: tokio::sync::Mutex<()>,
+}
