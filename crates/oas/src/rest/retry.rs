@@ -10,7 +10,7 @@ use crate::oas_warn;
 /// Whether a failure may succeed when tried again.
 pub(crate) fn retryable(e: &Error, retry_invalid_digest: bool) -> bool {
     match e {
-        Error::Transport(_) => true,
+        Error::Transport(_) | Error::TransportTimeout(_) => true,
         Error::Server(s) => {
             s.status >= 500
                 || s.status == 408
