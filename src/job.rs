@@ -5,17 +5,17 @@
 //! call that refreshes the job (`oas_job_update_status`, `oas_job_wait`, the
 //! downloads) or `oas_job_free`. Empty fields read as "".
 
-use crate::client::{oas_client, oas_progress_fn, progress_fn};
+use crate::client::oas_client;
+use crate::etag::oas_byte_range;
 use crate::result::*;
 use crate::{
-    cstring_lossy, ffi_call, ffi_guard, try_opt_str, try_out, try_path, try_range, try_str,
-    ArcHandle, BoxHandle, FfiResult,
+    cstring_lossy, ffi_call, ffi_guard, try_opt_range, try_opt_str, try_out, try_str, ArcHandle,
+    BoxHandle, FfiResult,
 };
-use oas_sdk::download::{Descriptor, DownloadOptions, Target};
 use oas_sdk::CancelToken;
 use oas_sdk::Error;
 use oas_sdk::{Job, WaitOptions};
-use std::ffi::{c_char, c_int, c_void, CString};
+use std::ffi::{c_char, CString};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -27,7 +27,7 @@ struct Strings {
 
 /// Indexes into [`Strings::fields`].
 #[derive(Clone, Copy)]
-enum Field {
+enum JobField {
     Id,
     Action,
     ArchiveId,
@@ -58,10 +58,9 @@ pub struct oas_job {
 }
 
 /// Everything but the cancel token; locked for the length of each call.
-struct State {
+pub(crate) struct State {
     job: Job,
     strings: Strings,
-    options: DownloadOptions,
 }
 
 impl BoxHandle for oas_job {}
@@ -71,7 +70,6 @@ impl oas_job {
         let mut st = State {
             job,
             strings: Strings::default(),
-            options: DownloadOptions::default(),
         };
         st.refresh();
         oas_job {
@@ -81,12 +79,12 @@ impl oas_job {
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, State> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// A fresh cancel token for a download starting now.
-    fn arm(&self) -> CancelToken {
+    pub(crate) fn arm(&self) -> CancelToken {
         let t = CancelToken::new();
         *self.cancel.lock().unwrap_or_else(|p| p.into_inner()) = t.clone();
         t
@@ -95,8 +93,12 @@ impl oas_job {
 
 /// Borrows the job's state for one call. Only shared references to the handle
 /// are made, so `oas_job_cancel` on another thread is sound.
+///
+/// # Safety
+/// `job` is NULL or a live job handle.
 unsafe fn lock<'a>(job: *const oas_job) -> FfiResult<MutexGuard<'a, State>> {
-    Ok(oas_job::try_ref(job, "job")?.lock())
+    // SAFETY: as this function's contract.
+    Ok(unsafe { oas_job::try_ref(job, "job")? }.lock())
 }
 
 impl State {
@@ -123,17 +125,19 @@ impl State {
 
     /// Runs a call that may change the job's description, refreshing the
     /// strings afterwards whatever the outcome.
-    fn with<T>(
+    pub(crate) fn with<T>(
         &mut self,
-        f: impl FnOnce(&mut Job, &DownloadOptions) -> oas_sdk::Result<T>,
+        f: impl FnOnce(&mut Job) -> oas_sdk::Result<T>,
     ) -> oas_sdk::Result<T> {
-        let r = f(&mut self.job, &self.options);
+        let r = f(&mut self.job);
         self.refresh();
         r
     }
 }
 
-fn field(job: *const oas_job, f: Field) -> *const c_char {
+/// # Safety
+/// `job` is NULL or a live job handle.
+unsafe fn field(job: *const oas_job, f: JobField) -> *const c_char {
     ffi_guard(c"".as_ptr(), || {
         // SAFETY: the C contract: NULL or a live oas_job.
         // The string lives in the handle until the next refreshing call.
@@ -149,7 +153,8 @@ fn field(job: *const oas_job, f: Field) -> *const c_char {
 ///
 /// Returns `OAS_RESULT_OK`; `OAS_RESULT_NULL_ARGUMENT`, `OAS_RESULT_INVALID_UTF8`,
 /// `OAS_RESULT_INVALID_ARGUMENT` for bad arguments; `OAS_RESULT_TRANSPORT`,
-/// `OAS_RESULT_SERVER` (e.g. JobNotExists), `OAS_RESULT_PROTOCOL`.
+/// `OAS_RESULT_NOT_FOUND` (e.g. JobNotExists), `OAS_RESULT_SERVER`,
+/// `OAS_RESULT_TIMEOUT`, `OAS_RESULT_PROTOCOL`.
 #[no_mangle]
 pub unsafe extern "C" fn oas_job_describe(
     client: *const oas_client,
@@ -158,10 +163,13 @@ pub unsafe extern "C" fn oas_job_describe(
     job_out: *mut *mut oas_job,
 ) -> oas_result {
     ffi_call(|| {
-        let client = oas_client::try_ref(client, "client")?;
-        let vault_id = try_str(vault_id, "vault_id")?;
-        let job_id = try_str(job_id, "job_id")?;
-        let out = try_out(job_out, "job_out")?;
+        // SAFETY: NULL or a live client (C contract).
+        let client = unsafe { oas_client::try_ref(client, "client")? };
+        // SAFETY: NULL or NUL-terminated strings (C contract).
+        let (vault_id, job_id) =
+            unsafe { (try_str(vault_id, "vault_id")?, try_str(job_id, "job_id")?) };
+        // SAFETY: NULL or a writable slot (C contract).
+        let out = unsafe { try_out(job_out, "job_out")? };
         let job = Job::describe(&client.inner, vault_id, job_id)?;
         *out = oas_job::new(job).into_ptr();
         Ok(())
@@ -170,34 +178,41 @@ pub unsafe extern "C" fn oas_job_describe(
 
 /// Returns an unexpired retrieval of `archive_id` over the same range that is
 /// running or succeeded, or starts a new one, so a restarted program does not
-/// pay for a second retrieval. With `has_range` false the whole archive is
-/// retrieved and `start`/`end` are ignored; otherwise `start..=end`
-/// (inclusive; start a multiple of 1 MiB, end + 1 a multiple of 1 MiB or the
-/// archive size). `description` may be NULL.
+/// pay for a second retrieval (`oas_vault_retrieve_archive_reuse` does the
+/// same from a vault handle). `description` may be NULL. `range` NULL is the
+/// whole archive; otherwise `range->start..=range->end` (inclusive; start a
+/// multiple of 1 MiB, end + 1 a multiple of 1 MiB or the archive size).
 ///
-/// Returns `OAS_RESULT_OK`; argument errors as `oas_job_describe`;
-/// `OAS_RESULT_TRANSPORT`, `OAS_RESULT_SERVER`, `OAS_RESULT_PROTOCOL`.
+/// Returns `OAS_RESULT_OK`; argument errors as `oas_job_describe`, and
+/// `OAS_RESULT_INVALID_ARGUMENT` for a bad range or description;
+/// `OAS_RESULT_NOT_FOUND`, `OAS_RESULT_TRANSPORT`, `OAS_RESULT_TIMEOUT`,
+/// `OAS_RESULT_SERVER`, `OAS_RESULT_PROTOCOL`.
 #[no_mangle]
-#[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn oas_job_retrieve_archive_reuse(
     client: *const oas_client,
     vault_id: *const c_char,
     archive_id: *const c_char,
-    has_range: bool,
-    start: u64,
-    end: u64,
     description: *const c_char,
+    range: *const oas_byte_range,
     job_out: *mut *mut oas_job,
 ) -> oas_result {
     ffi_call(|| {
-        let client = oas_client::try_ref(client, "client")?;
-        let vault_id = try_str(vault_id, "vault_id")?;
-        let archive_id = try_str(archive_id, "archive_id")?;
-        let description = try_opt_str(description, "description")?;
-        let out = try_out(job_out, "job_out")?;
-        let range = has_range.then(|| try_range(start, end)).transpose()?;
+        // SAFETY: NULL or a live client (C contract).
+        let client = unsafe { oas_client::try_ref(client, "client")? };
+        // SAFETY: NULL or NUL-terminated strings (C contract).
+        let (vault_id, archive_id, description) = unsafe {
+            (
+                try_str(vault_id, "vault_id")?,
+                try_str(archive_id, "archive_id")?,
+                try_opt_str(description, "description")?,
+            )
+        };
+        // SAFETY: NULL or a valid oas_byte_range (C contract).
+        let range = unsafe { try_opt_range(range)? };
+        // SAFETY: NULL or a writable slot (C contract).
+        let out = unsafe { try_out(job_out, "job_out")? };
         let job =
-            Job::retrieve_archive_reuse(&client.inner, vault_id, archive_id, range, description)?;
+            Job::retrieve_archive_reuse(&client.inner, vault_id, archive_id, description, range)?;
         *out = oas_job::new(job).into_ptr();
         Ok(())
     })
@@ -206,77 +221,94 @@ pub unsafe extern "C" fn oas_job_retrieve_archive_reuse(
 /// Frees a job; NULL is a no-op.
 #[no_mangle]
 pub unsafe extern "C" fn oas_job_free(job: *mut oas_job) {
-    ffi_guard((), || oas_job::free_ptr(job))
+    // SAFETY: NULL or an owned job handle not used again (C contract).
+    ffi_guard((), || unsafe { oas_job::free_ptr(job) })
 }
 
 /// `JobId`, borrowed from the job; "" for NULL.
 #[no_mangle]
-pub extern "C" fn oas_job_id(job: *const oas_job) -> *const c_char {
-    field(job, Field::Id)
+pub unsafe extern "C" fn oas_job_id(job: *const oas_job) -> *const c_char {
+    // SAFETY: NULL or a live job (C contract).
+    unsafe { field(job, JobField::Id) }
 }
 /// `Action` (`ArchiveRetrieval`, `InventoryRetrieval`, `PullFromOSS`, `PushToOSS`), borrowed.
 #[no_mangle]
-pub extern "C" fn oas_job_action(job: *const oas_job) -> *const c_char {
-    field(job, Field::Action)
+pub unsafe extern "C" fn oas_job_action(job: *const oas_job) -> *const c_char {
+    // SAFETY: NULL or a live job (C contract).
+    unsafe { field(job, JobField::Action) }
 }
 /// `ArchiveId` ("" for inventories and unfinished pulls), borrowed.
 #[no_mangle]
-pub extern "C" fn oas_job_archive_id(job: *const oas_job) -> *const c_char {
-    field(job, Field::ArchiveId)
+pub unsafe extern "C" fn oas_job_archive_id(job: *const oas_job) -> *const c_char {
+    // SAFETY: NULL or a live job (C contract).
+    unsafe { field(job, JobField::ArchiveId) }
 }
 /// `CreationDate` (RFC 1123), borrowed.
 #[no_mangle]
-pub extern "C" fn oas_job_creation_date(job: *const oas_job) -> *const c_char {
-    field(job, Field::CreationDate)
+pub unsafe extern "C" fn oas_job_creation_date(job: *const oas_job) -> *const c_char {
+    // SAFETY: NULL or a live job (C contract).
+    unsafe { field(job, JobField::CreationDate) }
 }
 /// `CompletionDate` (RFC 1123; "" while running), borrowed.
 #[no_mangle]
-pub extern "C" fn oas_job_completion_date(job: *const oas_job) -> *const c_char {
-    field(job, Field::CompletionDate)
+pub unsafe extern "C" fn oas_job_completion_date(job: *const oas_job) -> *const c_char {
+    // SAFETY: NULL or a live job (C contract).
+    unsafe { field(job, JobField::CompletionDate) }
 }
 /// `JobDescription`, borrowed.
 #[no_mangle]
-pub extern "C" fn oas_job_description(job: *const oas_job) -> *const c_char {
-    field(job, Field::Description)
+pub unsafe extern "C" fn oas_job_description(job: *const oas_job) -> *const c_char {
+    // SAFETY: NULL or a live job (C contract).
+    unsafe { field(job, JobField::Description) }
 }
 /// `StatusCode` (`InProgress`, `Succeeded`, `Failed`), borrowed.
 #[no_mangle]
-pub extern "C" fn oas_job_status_code(job: *const oas_job) -> *const c_char {
-    field(job, Field::StatusCode)
+pub unsafe extern "C" fn oas_job_status_code(job: *const oas_job) -> *const c_char {
+    // SAFETY: NULL or a live job (C contract).
+    unsafe { field(job, JobField::StatusCode) }
 }
 /// `StatusMessage`, borrowed.
 #[no_mangle]
-pub extern "C" fn oas_job_status_message(job: *const oas_job) -> *const c_char {
-    field(job, Field::StatusMessage)
+pub unsafe extern "C" fn oas_job_status_message(job: *const oas_job) -> *const c_char {
+    // SAFETY: NULL or a live job (C contract).
+    unsafe { field(job, JobField::StatusMessage) }
 }
 /// `TreeEtag` of the retrieved range ("" when the range is not tree-aligned,
 /// for inventories and unfinished jobs), borrowed.
 #[no_mangle]
-pub extern "C" fn oas_job_tree_etag(job: *const oas_job) -> *const c_char {
-    field(job, Field::TreeEtag)
+pub unsafe extern "C" fn oas_job_tree_etag(job: *const oas_job) -> *const c_char {
+    // SAFETY: NULL or a live job (C contract).
+    unsafe { field(job, JobField::TreeEtag) }
 }
-/// `ArchiveTreeEtag` (the SDK's `etag`), borrowed.
+/// `ArchiveTreeEtag`, the whole-archive tree etag (the SDK's `etag`: its code
+/// reads `ArchiveTreeEtag`, although the seed document's table says
+/// `ArchiveContentEtag`; see README, "Which field is `etag`"), borrowed; ""
+/// for NULL.
 #[no_mangle]
-pub extern "C" fn oas_job_etag(job: *const oas_job) -> *const c_char {
-    field(job, Field::Etag)
+pub unsafe extern "C" fn oas_job_etag(job: *const oas_job) -> *const c_char {
+    // SAFETY: NULL or a live job (C contract).
+    unsafe { field(job, JobField::Etag) }
 }
-/// `ArchiveContentEtag` when the server sends it, borrowed.
+/// `ArchiveContentEtag` (MD5 of the archive) when the server sends it,
+/// borrowed; "" otherwise and for NULL.
 #[no_mangle]
-pub extern "C" fn oas_job_content_etag(job: *const oas_job) -> *const c_char {
-    field(job, Field::ContentEtag)
+pub unsafe extern "C" fn oas_job_content_etag(job: *const oas_job) -> *const c_char {
+    // SAFETY: NULL or a live job (C contract).
+    unsafe { field(job, JobField::ContentEtag) }
 }
 /// The id of the job's vault, borrowed.
 #[no_mangle]
-pub extern "C" fn oas_job_vault_id(job: *const oas_job) -> *const c_char {
-    field(job, Field::VaultId)
+pub unsafe extern "C" fn oas_job_vault_id(job: *const oas_job) -> *const c_char {
+    // SAFETY: NULL or a live job (C contract).
+    unsafe { field(job, JobField::VaultId) }
 }
 
 /// `ArchiveSizeInBytes`; -1 until known and for NULL.
 #[no_mangle]
 pub unsafe extern "C" fn oas_job_archive_size(job: *const oas_job) -> i64 {
     ffi_guard(-1, || {
-        job.as_ref()
-            .map_or(-1, |j| j.lock().job.info().archive_size_in_bytes)
+        // SAFETY: NULL or a live job (C contract).
+        unsafe { job.as_ref() }.map_or(-1, |j| j.lock().job.info().archive_size_in_bytes)
     })
 }
 
@@ -284,8 +316,8 @@ pub unsafe extern "C" fn oas_job_archive_size(job: *const oas_job) -> i64 {
 #[no_mangle]
 pub unsafe extern "C" fn oas_job_inventory_size(job: *const oas_job) -> i64 {
     ffi_guard(-1, || {
-        job.as_ref()
-            .map_or(-1, |j| j.lock().job.info().inventory_size_in_bytes)
+        // SAFETY: NULL or a live job (C contract).
+        unsafe { job.as_ref() }.map_or(-1, |j| j.lock().job.info().inventory_size_in_bytes)
     })
 }
 
@@ -293,7 +325,8 @@ pub unsafe extern "C" fn oas_job_inventory_size(job: *const oas_job) -> i64 {
 #[no_mangle]
 pub unsafe extern "C" fn oas_job_completed(job: *const oas_job) -> bool {
     ffi_guard(false, || {
-        job.as_ref().is_some_and(|j| j.lock().job.completed())
+        // SAFETY: NULL or a live job (C contract).
+        unsafe { job.as_ref() }.is_some_and(|j| j.lock().job.completed())
     })
 }
 
@@ -307,29 +340,33 @@ pub unsafe extern "C" fn oas_job_completed(job: *const oas_job) -> bool {
 #[no_mangle]
 pub unsafe extern "C" fn oas_job_size_completed(job: *const oas_job) -> u64 {
     ffi_guard(0, || {
-        job.as_ref().map_or(0, |j| j.progress.size_completed())
+        // SAFETY: NULL or a live job (C contract). The probe takes no lock
+        // a download holds, so this works from the job's own callback.
+        unsafe { job.as_ref() }.map_or(0, |j| j.progress.size_completed())
     })
 }
 
-/// `RetrievalByteRange` as inclusive `start`/`end`.
+/// `RetrievalByteRange` (inclusive) into `*range_out`.
 ///
 /// Returns `OAS_RESULT_OK`; `OAS_RESULT_NULL_ARGUMENT`;
 /// `OAS_RESULT_INVALID_STATE` when the job has no range (inventory, OSS jobs).
 #[no_mangle]
 pub unsafe extern "C" fn oas_job_retrieval_byte_range(
     job: *const oas_job,
-    start_out: *mut u64,
-    end_out: *mut u64,
+    range_out: *mut oas_byte_range,
 ) -> oas_result {
     ffi_call(|| {
-        let j = lock(job)?;
-        let s = try_out(start_out, "start_out")?;
-        let e = try_out(end_out, "end_out")?;
+        // SAFETY: NULL or a live job (C contract).
+        let j = unsafe { lock(job)? };
+        // SAFETY: NULL or a writable oas_byte_range (C contract).
+        let out = unsafe { try_out(range_out, "range_out")? };
         let r = j.job.retrieval_byte_range().ok_or_else(|| {
             Error::InvalidState(format!("job {} has no retrieval range", j.job.id()))
         })?;
-        *s = r.start;
-        *e = r.end;
+        *out = oas_byte_range {
+            start: r.start,
+            end: r.end,
+        };
         Ok(())
     })
 }
@@ -341,8 +378,9 @@ pub unsafe extern "C" fn oas_job_retrieval_byte_range(
 #[no_mangle]
 pub unsafe extern "C" fn oas_job_update_status(job: *mut oas_job) -> oas_result {
     ffi_call(|| {
-        let mut j = lock(job)?;
-        Ok(j.with(|job, _| job.update_status())?)
+        // SAFETY: NULL or a live job (C contract).
+        let mut j = unsafe { lock(job)? };
+        Ok(j.with(|job| job.update_status())?)
     })
 }
 
@@ -353,10 +391,11 @@ pub unsafe extern "C" fn oas_job_update_status(job: *mut oas_job) -> oas_result 
 /// when it failed; `OAS_RESULT_NULL_ARGUMENT`.
 #[no_mangle]
 pub unsafe extern "C" fn oas_job_outcome(job: *const oas_job) -> oas_result {
-    ffi_call(|| Ok(lock(job)?.job.outcome()?))
+    // SAFETY: NULL or a live job (C contract).
+    ffi_call(|| Ok(unsafe { lock(job)? }.job.outcome()?))
 }
 
-fn wait_options(first_ms: u64, max_ms: u64, timeout_ms: u64) -> WaitOptions {
+pub(crate) fn wait_options(first_ms: u64, max_ms: u64, timeout_ms: u64) -> WaitOptions {
     let d = WaitOptions::default();
     WaitOptions {
         first_interval: if first_ms == 0 {
@@ -395,14 +434,15 @@ pub unsafe extern "C" fn oas_job_wait(
     timeout_ms: u64,
 ) -> oas_result {
     ffi_call(|| {
-        let handle = oas_job::try_ref(job, "job")?;
+        // SAFETY: NULL or a live job (C contract).
+        let handle = unsafe { oas_job::try_ref(job, "job")? };
         let token = handle.arm();
         let mut j = handle.lock();
         // This call's options only: nothing is stored on the handle (issue
         // 10, defect 3: a timeout here made later `block` downloads time out).
         let mut w = wait_options(first_interval_ms, max_interval_ms, timeout_ms);
         w.cancel = Some(token);
-        Ok(j.with(|job, _| job.wait(&w))?)
+        Ok(j.with(|job| job.wait(&w))?)
     })
 }
 
@@ -413,149 +453,14 @@ pub unsafe extern "C" fn oas_job_wait(
 #[no_mangle]
 pub unsafe extern "C" fn oas_job_cancel(job: *const oas_job) {
     ffi_guard((), || {
-        if let Some(j) = job.as_ref() {
+        // SAFETY: NULL or a live job; only shared references are made.
+        if let Some(j) = unsafe { job.as_ref() } {
             j.cancel.lock().unwrap_or_else(|p| p.into_inner()).cancel();
         }
     })
 }
 
-/// Sets how downloads of this job run: `range_size` of parallel ranges (0 =
-/// the SDK's plan: one range up to 32 MiB, else 32 MiB grown to keep within
-/// 10 000 ranges; otherwise a multiple of 1 MiB), `workers` in parallel (0 =
-/// the client's), `bandwidth_limit` in bytes per second (0 = the client's).
-///
-/// Returns `OAS_RESULT_OK`; `OAS_RESULT_NULL_ARGUMENT`;
-/// `OAS_RESULT_INVALID_ARGUMENT` for a range size that is not a multiple of 1 MiB.
-#[no_mangle]
-pub unsafe extern "C" fn oas_job_set_download_options(
-    job: *mut oas_job,
-    range_size: u64,
-    workers: u32,
-    bandwidth_limit: u64,
-) -> oas_result {
-    ffi_call(|| {
-        let mut j = lock(job)?;
-        if range_size % oas_sdk::ranges::MIB != 0 {
-            return Err(Error::InvalidArgument(format!(
-                "range_size {range_size} must be a multiple of 1 MiB (1048576)"
-            ))
-            .into());
-        }
-        j.options.range_size = (range_size > 0).then_some(range_size);
-        j.options.workers = (workers > 0).then_some(workers as usize);
-        j.options.bandwidth_limit = (bandwidth_limit > 0).then_some(bandwidth_limit);
-        Ok(())
-    })
-}
-
-/// Registers a progress callback for this job's downloads (NULL removes it).
-///
-/// Returns `OAS_RESULT_OK`; `OAS_RESULT_NULL_ARGUMENT` for a NULL `job`.
-#[no_mangle]
-pub unsafe extern "C" fn oas_job_set_progress_callback(
-    job: *mut oas_job,
-    callback: oas_progress_fn,
-    userdata: *mut c_void,
-) -> oas_result {
-    ffi_call(|| {
-        let mut j = lock(job)?;
-        j.options.progress = progress_fn(callback, userdata);
-        Ok(())
-    })
-}
-
-/// Runs one download of `job` under a freshly armed cancel token, so that
-/// `oas_job_cancel` stops exactly this transfer, and refreshes the fields after.
-unsafe fn download(
-    job: *const oas_job,
-    f: impl FnOnce(&mut Job, &DownloadOptions) -> oas_sdk::Result<()>,
-) -> FfiResult<()> {
-    let handle = oas_job::try_ref(job, "job")?;
-    let token = handle.arm();
-    let mut j = handle.lock();
-    j.options.cancel = Some(token);
-    Ok(j.with(f)?)
-}
-
-/// Downloads `start..=end` of the job output (inclusive, relative to the
-/// output; start a multiple of 1 MiB, end + 1 a multiple of 1 MiB or the
-/// output size — checked before any request) into the file `path`, created
-/// or truncated, `chunk_size` bytes at a time (0 = 1 MiB). With `block`,
-/// waits for the job first. Tree-aligned ranges are checked against the
-/// server's tree etag; short reads and mismatches are retried. On failure
-/// the file is removed.
-///
-/// With `block`, the wait uses the default schedule of `oas_job_wait` and
-/// has no timeout (nothing an earlier `oas_job_wait` was given applies), so
-/// it never returns `OAS_RESULT_WAIT_TIMEOUT`; `oas_job_cancel` stops it.
-///
-/// Returns `OAS_RESULT_OK`; `OAS_RESULT_NULL_ARGUMENT`, `OAS_RESULT_INVALID_UTF8`,
-/// `OAS_RESULT_INVALID_ARGUMENT` (bad range, empty path); `OAS_RESULT_JOB_NOT_READY`
-/// (without `block`), `OAS_RESULT_JOB_FAILED`, `OAS_RESULT_INVALID_STATE`
-/// (OSS jobs have no output; another download to the same file runs);
-/// `OAS_RESULT_HASH_MISMATCH`, `OAS_RESULT_DOWNLOAD_FAILED`,
-/// `OAS_RESULT_CANCELLED`, `OAS_RESULT_IO`, `OAS_RESULT_TRANSPORT`,
-/// `OAS_RESULT_TIMEOUT`, `OAS_RESULT_SERVER`, `OAS_RESULT_PROTOCOL`.
-#[no_mangle]
-pub unsafe extern "C" fn oas_job_download_by_range(
-    job: *mut oas_job,
-    start: u64,
-    end: u64,
-    path: *const c_char,
-    chunk_size: usize,
-    block: bool,
-) -> oas_result {
-    ffi_call(|| {
-        let path = std::path::Path::new(try_path(path, "path")?);
-        let r = try_range(start, end)?;
-        download(job, |job, o| {
-            job.download_by_range_with(r, Target::Path(path), chunk_size, block, o)
-        })
-    })
-}
-
-/// As `oas_job_download_by_range`, writing to the open descriptor `fd` from
-/// its current position (it is not closed). Pipes, sockets and `O_APPEND`
-/// descriptors receive the bytes only after they were checked.
-#[no_mangle]
-pub unsafe extern "C" fn oas_job_download_by_range_fd(
-    job: *mut oas_job,
-    start: u64,
-    end: u64,
-    fd: c_int,
-    chunk_size: usize,
-    block: bool,
-) -> oas_result {
-    ffi_call(|| {
-        let r = try_range(start, end)?;
-        // SAFETY: the caller's contract is an open descriptor that stays
-        // open during the call; a negative one is rejected by the download.
-        let fd = unsafe { Descriptor::from_raw(fd) };
-        download(job, |job, o| {
-            job.download_by_range_with(r, Target::Fd(fd), chunk_size, block, o)
-        })
-    })
-}
-
-/// Downloads the whole job output to `path` in parallel ranges with the
-/// progress journal `<path>.oas`: an interrupted or cancelled download
-/// resumes on the next call (the file is never truncated, finished ranges are
-/// re-hashed from the file before they are trusted). At the end the whole
-/// output is verified, the file fsynced and the journal removed. `chunk_size`
-/// 0 = 1 MiB; `block` waits for the job first.
-///
-/// Returns as `oas_job_download_by_range`.
-#[no_mangle]
-pub unsafe extern "C" fn oas_job_download_to_file(
-    job: *mut oas_job,
-    path: *const c_char,
-    chunk_size: usize,
-    block: bool,
-) -> oas_result {
-    ffi_call(|| {
-        let path = std::path::Path::new(try_path(path, "path")?);
-        download(job, |job, o| {
-            job.download_to_file_with(path, chunk_size, block, o)
-        })
-    })
-}
+// The downloads: declared last so that the header keeps their items after
+// every other job item.
+mod download;
+pub use download::*;

@@ -97,7 +97,7 @@ static inline void emu_reset_stats(void) {
 static inline const oas_client *emu_client(unsigned workers, uint64_t part_size, uint64_t threshold) {
   oas_client_options o;
   const oas_client *c = NULL;
-  oas_client_options_init(&o);
+  oas_client_options_init(&o, sizeof o);
   o.endpoint = getenv("OAS_ENDPOINT");
   o.access_id = getenv("OAS_ACCESS_ID");
   o.access_key = getenv("OAS_ACCESS_KEY");

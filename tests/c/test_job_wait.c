@@ -34,25 +34,25 @@ int main(void) {
   c = emu_client(2, 0, 0);
   snprintf(name, sizeof name, "c-wait-%ld", (long)getpid());
   CHECK_OK(oas_vault_create(c, name, &v));
-  if (v) CHECK_OK(oas_vault_upload_archive(v, src, "wait", NULL, NULL, &archive));
+  if (v) CHECK_OK(oas_vault_upload_archive(v, src, "wait", NULL, &archive));
   if (!archive) return finish("test_job_wait");
 
   /* Defect 3: a wait that timed out does not shorten a later blocking call. */
-  CHECK_OK(oas_vault_retrieve_archive(v, archive, "sticky", false, 0, 0, &job));
+  CHECK_OK(oas_vault_retrieve_archive(v, archive, "sticky", NULL, &job));
   if (job) {
     CHECK_ERR(oas_job_wait(job, 100, 200, 300), OAS_RESULT_WAIT_TIMEOUT, "");
-    CHECK_OK(oas_job_download_to_file(job, out, 0, true));
+    CHECK_OK(oas_job_download_to_file(job, out, 0, true, NULL));
     CHECK(oas_job_size_completed(job) == len);
     oas_job_free(job);
   }
 
   /* Defect 4: a fresh 2 s job, waited for with the defaults by a blocking
    * download, is seen about a second after it ends, in a few status calls. */
-  CHECK_OK(oas_vault_retrieve_archive(v, archive, "schedule", false, 0, 0, &job2));
+  CHECK_OK(oas_vault_retrieve_archive(v, archive, "schedule", NULL, &job2));
   if (job2) {
     emu_reset_stats();
     t0 = now_s();
-    CHECK_OK(oas_job_download_to_file(job2, out, 0, true));
+    CHECK_OK(oas_job_download_to_file(job2, out, 0, true, NULL));
     took = now_s() - t0;
     calls = emu_count("DescribeJob");
     printf("2 s job: downloaded after %.2f s, %ld status calls\n", took, calls);
@@ -62,7 +62,7 @@ int main(void) {
     /* The wait's own defaults, through oas_job_wait. */
     oas_job_free(job2);
     job2 = NULL;
-    CHECK_OK(oas_vault_retrieve_archive(v, archive, "schedule2", false, 0, 0, &job2));
+    CHECK_OK(oas_vault_retrieve_archive(v, archive, "schedule2", NULL, &job2));
   }
   if (job2) {
     t0 = now_s();

@@ -41,6 +41,8 @@ int main(void) {
   oas_uploader *u = NULL;
   oas_job *job = NULL;
   struct watch w;
+  oas_upload_options uo;
+  oas_download_options dl;
   char *archive = NULL, *src, *out, name[64], tree[OAS_DIGEST_BUF_LEN], got[OAS_DIGEST_BUF_LEN];
   unsigned char *data = pattern((size_t)len);
   uint64_t after_stop;
@@ -57,12 +59,15 @@ int main(void) {
   /* Upload: resets in the middle of parts (retried), a stop half-way, then
    * the resume on the same handle. */
   memset(&w, 0, sizeof w);
-  CHECK_OK(oas_vault_initiate_uploader(v, src, "progress", &u));
+  CHECK_OK(oas_vault_initiate_uploader(v, src, "progress", NULL, &u));
   w.uploader = u;
   w.stop_at = len / 2;
   emu_set_faults("[{\"op\":\"UploadPart\",\"times\":4,\"action\":\"reset_request\","
                  "\"after_bytes\":600000}]");
-  CHECK_ERR(oas_uploader_start(u, on_progress, &w, &archive), OAS_RESULT_CANCELLED, "");
+  CHECK_OK(oas_upload_options_init(&uo, sizeof uo));
+  uo.progress = on_progress;
+  uo.userdata = &w;
+  CHECK_ERR(oas_uploader_start(u, &uo, &archive), OAS_RESULT_CANCELLED, "");
   after_stop = oas_uploader_size_completed(u);
   CHECK(after_stop >= w.last_done);
   CHECK(w.calls > 0 && w.backwards == 0);
@@ -70,7 +75,7 @@ int main(void) {
   w.calls = 0;
   w.last_done = after_stop;
   w.last_live = after_stop;
-  CHECK_OK(oas_uploader_resume(u, src, on_progress, &w, &archive));
+  CHECK_OK(oas_uploader_resume(u, src, &uo, &archive));
   emu_set_faults("[]");
   CHECK(w.calls > 0 && w.backwards == 0);
   CHECK(w.last_done == len && oas_uploader_size_completed(u) == len);
@@ -79,18 +84,21 @@ int main(void) {
   /* Download: read progress from the job's own callback, resets of answers
    * in the middle (retried), a stop half-way, the resume. */
   if (archive) {
-    CHECK_OK(oas_job_retrieve_archive_reuse(c, oas_vault_id(v), archive, false, 0, 0, NULL, &job));
+    CHECK_OK(oas_job_retrieve_archive_reuse(c, oas_vault_id(v), archive, NULL, NULL, &job));
   }
   if (job) {
     CHECK_OK(oas_job_wait(job, 20, 200, 30000));
-    CHECK_OK(oas_job_set_download_options(job, MIB, 2, 0));
+    CHECK_OK(oas_download_options_init(&dl, sizeof dl));
+    dl.range_size = MIB;
+    dl.workers = 2;
     memset(&w, 0, sizeof w);
     w.job = job;
     w.stop_at = len / 2;
-    CHECK_OK(oas_job_set_progress_callback(job, on_progress, &w));
+    dl.progress = on_progress;
+    dl.userdata = &w;
     emu_set_faults("[{\"op\":\"GetJobOutput\",\"times\":4,\"action\":\"reset_response\","
                    "\"after_bytes\":700000}]");
-    CHECK_ERR(oas_job_download_to_file(job, out, 0, false), OAS_RESULT_CANCELLED, "");
+    CHECK_ERR(oas_job_download_to_file(job, out, 0, false, &dl), OAS_RESULT_CANCELLED, "");
     after_stop = oas_job_size_completed(job);
     CHECK(after_stop >= w.last_done);
     CHECK(w.calls > 0 && w.backwards == 0);
@@ -98,7 +106,7 @@ int main(void) {
     w.calls = 0;
     w.last_done = after_stop;
     w.last_live = after_stop;
-    CHECK_OK(oas_job_download_to_file(job, out, 0, false));
+    CHECK_OK(oas_job_download_to_file(job, out, 0, false, &dl));
     emu_set_faults("[]");
     CHECK(w.calls > 0 && w.backwards == 0);
     CHECK(w.last_done == len && oas_job_size_completed(job) == len);

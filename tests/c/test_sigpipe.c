@@ -50,21 +50,24 @@ int main(int argc, char **argv) {
                          "\"code\":\"InternalError\"}]"
                        : "[{\"op\":\"UploadPart\",\"times\":6,\"action\":\"reset_request\","
                          "\"after_bytes\":100000}]");
-    CHECK_OK(oas_vault_upload_archive(v, src, "sigpipe", NULL, NULL, &archives[round]));
+    CHECK_OK(oas_vault_upload_archive(v, src, "sigpipe", NULL, &archives[round]));
   }
   emu_set_faults("[]");
   if (archives[0]) {
-    CHECK_OK(oas_job_retrieve_archive_reuse(c, oas_vault_id(v), archives[0], false, 0, 0, NULL, &job));
+    CHECK_OK(oas_job_retrieve_archive_reuse(c, oas_vault_id(v), archives[0], NULL, NULL, &job));
   }
   if (job) {
     CHECK_OK(oas_job_wait(job, 20, 200, 30000));
-    CHECK_OK(oas_job_set_download_options(job, MIB, 8, 0));
+    oas_download_options dl;
+    CHECK_OK(oas_download_options_init(&dl, sizeof dl));
+    dl.range_size = MIB;
+    dl.workers = 8;
     emu_set_faults("[{\"op\":\"GetJobOutput\",\"times\":4,\"action\":\"reset_response\","
                    "\"after_bytes\":50000},"
                    "{\"op\":\"GetJobOutput\",\"times\":3,\"action\":\"truncate\",\"after_bytes\":1000},"
                    "{\"op\":\"GetJobOutput\",\"times\":3,\"action\":\"error\",\"status\":503,"
                    "\"code\":\"ServiceUnavailable\"}]");
-    CHECK_OK(oas_job_download_to_file(job, out, 0, false));
+    CHECK_OK(oas_job_download_to_file(job, out, 0, false, &dl));
     emu_set_faults("[]");
     CHECK_OK(oas_etag_compute_file(out, 0, OAS_SIZE_TO_END, NULL, out_tree));
     CHECK_STR(out_tree, tree);

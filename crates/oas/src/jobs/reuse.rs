@@ -57,13 +57,15 @@ impl Job {
     }
 
     /// Returns a reusable retrieval of `archive_id` ([`Job::find_reusable`])
-    /// or starts a new one (`range` `None` = the whole archive).
+    /// or starts a new one (`range` `None` = the whole archive). The
+    /// arguments after the ids are in the order of
+    /// [`Vault::retrieve_archive`](crate::Vault::retrieve_archive): description, then range.
     pub fn retrieve_archive_reuse(
         client: &Client,
         vault_id: &str,
         archive_id: &str,
-        range: Option<ByteRange>,
         description: Option<&str>,
+        range: Option<ByteRange>,
     ) -> Result<Job> {
         if let Some(d) = description {
             check_description(d)?;
