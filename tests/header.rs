@@ -79,11 +79,25 @@ fn readme_states_this_version_and_its_changes() {
 /// must trust.
 #[test]
 fn exports_are_unsafe_exactly_when_they_take_pointers() {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/ffi");
+    // The C boundary: every .rs file under src/ (subfolders included).
+    let mut files = Vec::new();
+    let mut dirs = vec![std::path::PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/src"
+    ))];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                files.push(path);
+            }
+        }
+    }
     let mut checked = 0;
     let mut wrong = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
+    for path in files {
         let text = std::fs::read_to_string(&path).unwrap();
         let mut rest = text.as_str();
         while let Some(i) = rest.find("extern \"C\" fn oas_") {
