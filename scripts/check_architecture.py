@@ -35,7 +35,7 @@ ALLOWED = {
     "oas-digest": {"normal": set(), "build": set(), "dev": set()},
     "oas": {"normal": {"oas-digest"}, "build": set(), "dev": {"oas-emulator"}},
     "liboas": {"normal": {"oas"}, "build": set(), "dev": {"oas-emulator"}},
-    "oas-emulator": {"normal": {"oas-digest"}, "build": set(), "dev": set()},
+    "oas-emulator": {"normal": {"oas-digest"}, "build": set(), "dev": {"oas"}},
 }
 
 # Crate roots whose top-level modules are checked for cycles (relative to ROOT).

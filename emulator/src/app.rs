@@ -12,7 +12,6 @@ use axum::body::Body;
 use axum::http::{HeaderValue, Method, Request, Response};
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::SystemTime;
 
 /// A routed OAS request.
 #[derive(Debug, Clone, PartialEq)]
@@ -145,6 +144,11 @@ pub async fn dispatch(st: Arc<State>, req: Request<Body>, kill: KillSwitch) -> R
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         resp.headers_mut().insert("x-oas-request-id", v);
     }
+    // Our own Date (hyper adds one only when it is missing), so that a shifted
+    // clock shows in every reply.
+    if let Ok(v) = HeaderValue::from_str(&httpdate::fmt_http_date(st.now())) {
+        resp.headers_mut().insert("date", v);
+    }
     resp
 }
 
@@ -196,7 +200,7 @@ async fn handle(st: &Arc<State>, req: Request<Body>, kill: KillSwitch) -> Respon
         &parts.uri,
         &parts.headers,
         &st.cfg.credentials,
-        SystemTime::now(),
+        st.now(),
     ) {
         crate::stream::drain(body, u64::MAX).await;
         return e.into_response();
@@ -292,6 +296,16 @@ async fn control(st: &Arc<State>, req: Request<Body>) -> ApiResult<Response<Body
         ("DELETE", "/_emulator/faults") => {
             st.faults.lock().unwrap_or_else(|p| p.into_inner()).clear();
             Ok(crate::http::empty(204, &[]))
+        }
+        ("POST", "/_emulator/seed") => {
+            let bytes = axum::body::to_bytes(req.into_body(), 1 << 20)
+                .await
+                .map_err(|e| ApiError::invalid(e.to_string()))?;
+            let st = st.clone();
+            let reply = tokio::task::spawn_blocking(move || crate::seed::seed(&st, &bytes))
+                .await
+                .map_err(ApiError::internal)??;
+            Ok(crate::http::json(200, reply))
         }
         ("GET", "/_emulator/stats") => Ok(crate::http::json(200, st.stats_json())),
         ("DELETE", "/_emulator/stats") => {

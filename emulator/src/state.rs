@@ -7,6 +7,7 @@ use crate::store::Store;
 use crate::Config;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
 
 /// Shared server state.
 pub struct State {
@@ -20,4 +21,18 @@ pub struct State {
     pub stats: Mutex<BTreeMap<String, u64>>,
     /// Serialises job completion.
     pub job_lock: tokio::sync::Mutex<()>,
+}
+
+impl State {
+    /// The emulator's clock: the system clock plus `Config::clock_offset_secs`
+    /// (the `Date` check of §2.4 and every reply's `Date` use it).
+    pub fn now(&self) -> SystemTime {
+        let offset = std::time::Duration::from_secs(self.cfg.clock_offset_secs.unsigned_abs());
+        let now = SystemTime::now();
+        if self.cfg.clock_offset_secs >= 0 {
+            now + offset
+        } else {
+            now - offset
+        }
+    }
 }

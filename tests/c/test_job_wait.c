@@ -4,7 +4,7 @@
  *   after the earlier call's 0.3 s);
  * - the default poll schedule sees a short job soon after it ends (it used to
  *   poll at 0 s and then 30 s) with few status calls (emulator request counts).
- * The schedule's 60 s and 4 h figures are computed in src/job.rs's unit test. */
+ * The schedule's 60 s and 4 h figures are computed in crates/oas/src/jobs/ unit tests. */
 #include "emulator_control.h"
 
 #include <signal.h>

@@ -6,7 +6,7 @@
  * resets and truncated answers (the next request then goes out on a dead
  * pooled connection). Every transfer must still succeed (retries) and the
  * process must survive. Options: --part-mib N --parts N (sizes; smaller under
- * valgrind). See src/client/nosigpipe.rs for the design. */
+ * valgrind). See crates/oas/src/rest/nosigpipe.rs for the design. */
 #include "emulator_control.h"
 
 #include <signal.h>

@@ -6,4 +6,5 @@
 
 pub mod digest;
 mod md5core;
+pub mod md5multi;
 pub mod ranges;

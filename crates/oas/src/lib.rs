@@ -9,6 +9,7 @@
 //! ([`digest`], [`ranges`], from `oas-digest`).
 #![warn(missing_docs)]
 
+pub mod credentials;
 mod engine;
 pub mod error;
 #[doc(hidden)]
@@ -20,7 +21,7 @@ mod upload;
 mod vault;
 
 /// The digest core (`oas-digest`), re-exported under its old paths.
-pub use oas_digest::{digest, ranges};
+pub use oas_digest::{digest, md5multi, ranges};
 
 pub use engine::{CancelToken, ProgressFn, ReadHook};
 pub use error::{Error, Result, ServerError};
@@ -32,6 +33,9 @@ pub use jobs::{
     ACTION_PULL_FROM_OSS, ACTION_PUSH_TO_OSS, OUTPUT_LIFETIME, REUSE_MIN_REMAINING,
 };
 pub use rest::model;
-pub use rest::{Client, ClientOptions, Payload, RetryPolicy, Source, PROTOCOL_VERSION};
+pub use rest::{
+    thread_context_destroyed, Client, ClientOptions, Payload, RetryPolicy, Source, PROTOCOL_VERSION,
+};
 pub use upload::{UploadOptions, Uploader};
+pub use vault::purge;
 pub use vault::Vault;

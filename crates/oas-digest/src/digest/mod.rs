@@ -12,12 +12,13 @@
 /// The streaming MD5 behind every digest here (faster than the md-5 crate,
 /// see README "Benchmark"); public so the emulator verifies with the same core.
 pub use crate::md5core::Md5;
+use crate::md5multi::{md5_many, Backend};
 use rayon::prelude::*;
 
 mod file;
 pub use file::{
-    digest_file_range, digest_path, digest_reader, digest_reader_at, stream_len, FileDigestError,
-    Want,
+    digest_file_range, digest_path, digest_reader, digest_reader_at, stream_len, tree_etag_at,
+    FileDigestError, Want,
 };
 
 /// Size of a tree-etag leaf: 1 MiB.
@@ -33,6 +34,10 @@ const READ_BUF: usize = 16 * LEAF;
 /// Read buffer of the content MD5 stream over a file: small enough to stay in
 /// the CPU cache between the copy from the page cache and the hashing.
 const CONTENT_BUF: usize = 32 * 1024;
+
+/// Read buffer per lane of the multi-buffer leaf hashing over a file: all
+/// lanes' buffers together stay in the CPU cache.
+const LANE_BUF: usize = 16 * 1024;
 
 /// Both digests of one payload.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -73,14 +78,26 @@ pub fn content_etag(data: &[u8]) -> String {
 
 /// Tree etag of a buffer (leaves hashed in parallel).
 pub fn tree_etag(data: &[u8]) -> String {
-    let leaves: Vec<Hex> = if data.len() >= PARALLEL_MIN {
-        data.par_chunks(LEAF).map(md5_hex).collect()
-    } else {
-        data.chunks(LEAF).map(md5_hex).collect()
-    };
-    combine_nodes(leaves)
+    combine_nodes(leaf_hexes(data))
         .map(|h| hex_string(&h))
         .unwrap_or_default()
+}
+
+/// Upper-case hex MD5 of every 1 MiB leaf of `data` (the last one possibly
+/// shorter): the leaves are hashed together in SIMD lanes (`md5multi`), in
+/// groups of the back end's lane count spread over the rayon pool.
+fn leaf_hexes(data: &[u8]) -> Vec<Hex> {
+    let group = Backend::detect().lanes() * LEAF;
+    let hash_group = |g: &[u8]| -> Vec<Hex> {
+        let leaves: Vec<&[u8]> = g.chunks(LEAF).collect();
+        md5_many(&leaves).iter().map(|d| upper_hex(d)).collect()
+    };
+    if data.len() > group {
+        let groups: Vec<Vec<Hex>> = data.par_chunks(group).map(hash_group).collect();
+        groups.concat()
+    } else {
+        hash_group(data)
+    }
 }
 
 /// Both digests of a buffer.
@@ -276,10 +293,8 @@ impl Hasher {
         }
         let whole = data.len() / LEAF * LEAF;
         let (full, rest) = data.split_at(whole);
-        if full.len() >= PARALLEL_MIN {
-            leaves.par_extend(full.par_chunks(LEAF).map(md5_hex));
-        } else {
-            leaves.extend(full.chunks(LEAF).map(md5_hex));
+        if !full.is_empty() {
+            leaves.extend(leaf_hexes(full));
         }
         if !rest.is_empty() {
             leaf.update(rest);

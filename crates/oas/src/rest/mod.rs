@@ -5,6 +5,7 @@
 //! The low-level operations (one per REST call of spec §4) are methods on
 //! [`Client`], defined in [`ops`]; the JSON they exchange is [`model`].
 
+mod clock;
 pub mod model;
 mod nosigpipe;
 pub(crate) mod ops;
@@ -31,9 +32,18 @@ use retry::Attempt;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Value sent in `x-oas-version` (what the reference SDK sends; the service does
-/// not validate it).
+/// Default value of `x-oas-version` (what the reference SDK sends; the service
+/// does not validate it); [`ClientOptions::protocol_version`] changes it.
 pub const PROTOCOL_VERSION: &str = "0.2.5";
+
+/// True when the calling thread's thread-locals are torn down far enough that
+/// the HTTP stack (tokio's per-thread context) cannot run on it: in C
+/// destructors and `atexit` handlers after `main` returned, or a late
+/// `thread_local` destructor. The C boundary then runs the call on a helper
+/// thread.
+pub fn thread_context_destroyed() -> bool {
+    matches!(tokio::runtime::Handle::try_current(), Err(e) if e.is_thread_local_destroyed())
+}
 
 /// One request as the operations describe it; [`Client::execute`] signs, sends
 /// and retries it.
@@ -89,6 +99,9 @@ struct Inner {
     streamer: stream::Streamer,
     base: String,
     options: ClientOptions,
+    /// The server's clock as learned from a `RequestTimeTooSkewed` answer;
+    /// gives the `Date` of every request.
+    clock: clock::ClockOffset,
 }
 
 /// A thread-safe client: credentials, options and one shared connection pool.
@@ -109,14 +122,54 @@ impl std::fmt::Debug for Client {
 }
 
 impl Client {
-    /// A client for the given options. Fails on an invalid endpoint, proxy or CA
-    /// file, or empty credentials.
+    /// A client for the given options. An empty endpoint, access id or access
+    /// key is completed from the environment or the `oascmd` credentials file
+    /// ([`crate::credentials`]); fields set in the options always win. Fails on
+    /// an invalid endpoint, proxy or CA file, or when no source completes the
+    /// credentials (the error names every source tried).
     pub fn new(options: ClientOptions) -> Result<Client> {
+        Client::with_environment(options, &crate::credentials::ProcessEnvironment)
+    }
+
+    /// [`Client::new`], completing unset credentials from `env` instead of the
+    /// process environment.
+    pub fn with_environment(
+        mut options: ClientOptions,
+        env: &dyn crate::credentials::Environment,
+    ) -> Result<Client> {
+        if options.endpoint.is_empty()
+            || options.access_id.is_empty()
+            || options.access_key.is_empty()
+        {
+            let set = |s: &String| Some(s.clone()).filter(|s| !s.is_empty());
+            let given = crate::credentials::PartialCredentials {
+                endpoint: set(&options.endpoint),
+                access_id: set(&options.access_id),
+                access_key: set(&options.access_key),
+            };
+            let found = crate::credentials::resolve(&given, env)?;
+            options.endpoint = found.endpoint;
+            options.access_id = found.access_id;
+            options.access_key = found.access_key;
+            if options.oss_host.is_none() {
+                options.oss_host = found.oss_host;
+            }
+        }
         let base = check_endpoint(&options.endpoint)?;
         if options.access_id.is_empty() || options.access_key.is_empty() {
             return Err(Error::InvalidArgument(
                 "access id and access key must not be empty".into(),
             ));
+        }
+        for (name, value) in [
+            ("protocol version", &options.protocol_version),
+            ("user agent", &options.user_agent),
+        ] {
+            if value.is_empty() || http::HeaderValue::from_str(value).is_err() {
+                return Err(Error::InvalidArgument(format!(
+                    "{name} {value:?} is not a usable header value (empty or control characters)"
+                )));
+            }
         }
         if options.workers == 0 || options.workers > MAX_WORKERS {
             return Err(Error::InvalidArgument(format!(
@@ -179,6 +232,7 @@ impl Client {
                 streamer,
                 base,
                 options,
+                clock: clock::ClockOffset::default(),
             }),
         })
     }
@@ -201,6 +255,7 @@ impl Client {
         let what = format!("{} {}", req.op, req.context);
         let cancelled = || Error::Cancelled(what.clone());
         let is_cancelled = || req.cancel.as_ref().is_some_and(|c| c.is_cancelled());
+        let mut skew_corrected = false;
         retry::run(
             &self.inner.options.retry,
             req.cancel.as_ref(),
@@ -221,6 +276,12 @@ impl Client {
                 };
                 if is_cancelled() {
                     Attempt::Fail(cancelled())
+                } else if !skew_corrected && self.inner.clock.learn(&what, &failure) {
+                    // A skewed clock is corrected once per request, at once and
+                    // outside the retry budget: the next attempt carries the
+                    // server's time.
+                    skew_corrected = true;
+                    Attempt::Again
                 } else if retryable(&failure, req.retry_invalid_digest) {
                     Attempt::Retry(failure)
                 } else {
@@ -230,11 +291,19 @@ impl Client {
         )
     }
 
+    /// The offset between the server's clock and ours that the client applies
+    /// to its requests' `Date` (zero until a `RequestTimeTooSkewed` answer):
+    /// `(server ahead, amount)`.
+    pub fn clock_offset(&self) -> (bool, Duration) {
+        self.inner.clock.get()
+    }
+
     fn send_once(&self, req: &Request) -> Result<Response> {
         let opts = &self.inner.options;
-        let date = httpdate::fmt_http_date(std::time::SystemTime::now());
+        let now = self.inner.clock.now();
+        let date = httpdate::fmt_http_date(now);
         let mut headers: Vec<(String, String)> = req.headers.clone();
-        headers.push(("x-oas-version".into(), PROTOCOL_VERSION.into()));
+        headers.push(("x-oas-version".into(), opts.protocol_version.clone()));
         let resource =
             sign::canonical_resource(&req.path, req.limit.as_deref(), req.marker.as_deref());
         let sts = sign::string_to_sign(

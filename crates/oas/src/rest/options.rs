@@ -1,6 +1,7 @@
 //! What a [`Client`](super::Client) is configured with: [`ClientOptions`],
 //! the [`RetryPolicy`], and the checks of the endpoint and proxy URLs.
 
+use super::PROTOCOL_VERSION;
 use crate::error::{Error, Result};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -75,6 +76,12 @@ pub struct ClientOptions {
     pub verify_tls: bool,
     /// `User-Agent` header.
     pub user_agent: String,
+    /// Value of the `x-oas-version` header (default [`PROTOCOL_VERSION`],
+    /// what the official SDKs send; the API manual's examples show `2014-01-01`).
+    pub protocol_version: String,
+    /// Default OSS host of pull/push jobs called with an empty host (set from the
+    /// credentials file's `osshost` when that file completed the options).
+    pub oss_host: Option<String>,
 }
 
 impl Default for ClientOptions {
@@ -95,6 +102,8 @@ impl Default for ClientOptions {
             ca_file: None,
             verify_tls: true,
             user_agent: format!("liboas/{}", env!("CARGO_PKG_VERSION")),
+            oss_host: None,
+            protocol_version: PROTOCOL_VERSION.to_string(),
         }
     }
 }
@@ -118,6 +127,8 @@ impl std::fmt::Debug for ClientOptions {
             .field("ca_file", &self.ca_file)
             .field("verify_tls", &self.verify_tls)
             .field("user_agent", &self.user_agent)
+            .field("oss_host", &self.oss_host)
+            .field("protocol_version", &self.protocol_version)
             .finish()
     }
 }

@@ -33,6 +33,9 @@ pub(crate) enum Attempt<T> {
     Retry(Error),
     /// A failure that is final.
     Fail(Error),
+    /// Try again at once, without a delay and without counting the attempt
+    /// (the cause was corrected, e.g. the clock offset was learned).
+    Again,
 }
 
 /// Runs `attempt` (called with the 1-based attempt number) until it is done,
@@ -54,6 +57,7 @@ pub(crate) fn run<T>(
             Attempt::Done(v) => return Ok(v),
             Attempt::Fail(e) => return Err(e),
             Attempt::Retry(e) => e,
+            Attempt::Again => continue,
         };
         if n >= policy.max_attempts {
             return Err(err);

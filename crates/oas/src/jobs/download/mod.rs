@@ -133,6 +133,11 @@ impl std::fmt::Debug for DownloadOptions {
 struct FileAt<'a> {
     file: &'a File,
     base: u64,
+    /// The file was opened for reading too, so the range can be hashed back
+    /// from it (see [`RangeSink::written`]).
+    readable: bool,
+    /// The target's path, named in write errors (a full disk must say where).
+    path: Option<&'a Path>,
 }
 
 impl RangeSink for FileAt<'_> {
@@ -140,7 +145,15 @@ impl RangeSink for FileAt<'_> {
         Ok(())
     }
     fn write_at(&mut self, offset: u64, data: &[u8]) -> std::io::Result<()> {
-        self.file.write_all_at(data, self.base + offset)
+        self.file
+            .write_all_at(data, self.base + offset)
+            .map_err(|e| match self.path {
+                Some(p) => std::io::Error::new(e.kind(), format!("{}: {e}", p.display())),
+                None => e,
+            })
+    }
+    fn written(&self) -> Option<(&File, u64)> {
+        self.readable.then_some((self.file, self.base))
     }
 }
 
@@ -197,6 +210,9 @@ impl RangeSink for Spool {
     fn write_at(&mut self, offset: u64, data: &[u8]) -> std::io::Result<()> {
         self.file.write_all_at(data, offset)
     }
+    fn written(&self) -> Option<(&File, u64)> {
+        Some((&self.file, 0))
+    }
 }
 
 /// True when positional writes to `fd` land where asked (regular, seekable,
@@ -207,6 +223,13 @@ fn fd_is_positional(fd: RawFd) -> bool {
         let flags = libc::fcntl(fd, libc::F_GETFL);
         flags >= 0 && flags & libc::O_APPEND == 0 && libc::lseek(fd, 0, libc::SEEK_CUR) >= 0
     }
+}
+
+/// True when `fd` was opened for reading and writing.
+fn fd_is_readable(fd: RawFd) -> bool {
+    // SAFETY: fcntl only inspects the descriptor.
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+    flags >= 0 && flags & libc::O_ACCMODE == libc::O_RDWR
 }
 
 impl Job {
@@ -278,6 +301,38 @@ impl Job {
         )
     }
 
+    /// Downloads `range` of the output, or the whole output for `None`, to
+    /// `writer` (a stream, a compressor, a language binding's file object).
+    /// Each range is fetched into a spool file and checked first: the writer
+    /// receives only bytes that passed their check (tree etag where the range
+    /// is tree-aligned, length always), and nothing of a range that fails.
+    /// `chunk_size`, `block` and `options` as for
+    /// [`Job::download_by_range_with`].
+    pub fn download_to_writer(
+        &mut self,
+        range: Option<ByteRange>,
+        writer: &mut dyn Write,
+        chunk_size: usize,
+        block: bool,
+        options: &DownloadOptions,
+    ) -> Result<()> {
+        let range = match range {
+            Some(r) => r,
+            None => {
+                self.ensure_ready_cancellable(
+                    block,
+                    options.wait.as_ref(),
+                    options.cancel.as_ref(),
+                )?;
+                let size = self.output_size()?;
+                ByteRange::new(0, size.saturating_sub(1)).ok_or_else(|| {
+                    Error::InvalidState(format!("job {} has an empty output", self.id()))
+                })?
+            }
+        };
+        self.download_by_range_with(range, Target::Writer(writer), chunk_size, block, options)
+    }
+
     /// [`Job::download_by_range`] with progress, cancellation and a bandwidth
     /// limit (`range_size` and `workers` do not apply: one request).
     pub fn download_by_range_with(
@@ -317,6 +372,7 @@ impl Job {
         let result = match target {
             Target::Path(path) => {
                 let file = std::fs::OpenOptions::new()
+                    .read(true)
                     .write(true)
                     .create(true)
                     .truncate(true)
@@ -325,6 +381,8 @@ impl Job {
                 let mut sink = FileAt {
                     file: &file,
                     base: 0,
+                    readable: true,
+                    path: Some(path),
                 };
                 let done = fetcher.fetch(range, &mut sink).and_then(|_| {
                     file.sync_all()
@@ -352,7 +410,16 @@ impl Job {
                     let base = (&*file)
                         .stream_position()
                         .map_err(|e| Error::io(format!("descriptor {fd}"), e))?;
-                    fetcher.fetch(range, &mut FileAt { file: &file, base })?;
+                    let readable = fd_is_readable(fd);
+                    fetcher.fetch(
+                        range,
+                        &mut FileAt {
+                            file: &file,
+                            base,
+                            readable,
+                            path: None,
+                        },
+                    )?;
                     // Leave the position after the range, as sequential writes would.
                     (&*file)
                         .seek(SeekFrom::Start(base + range.len()))

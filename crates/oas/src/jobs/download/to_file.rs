@@ -191,6 +191,8 @@ impl Job {
             let mut sink = FileAt {
                 file: &file,
                 base: range.start,
+                readable: true,
+                path: Some(path),
             };
             let fetched = fetcher.fetch(range, &mut sink as &mut dyn RangeSink)?;
             if fetched.verified {

@@ -12,6 +12,8 @@ use crate::upload::{self, UploadOptions, Uploader};
 use std::io::Read;
 use std::path::Path;
 
+pub mod purge;
+
 /// A vault: a client and the vault's description as last read from the
 /// server. Cheap to clone; `Send + Sync`.
 #[derive(Debug, Clone)]
@@ -79,6 +81,21 @@ impl Vault {
     /// Deletes this vault (it must be empty).
     pub fn delete(&self) -> Result<()> {
         self.client.delete_vault(self.id())
+    }
+
+    /// Empties and deletes the vault: aborts its multipart uploads, takes the
+    /// newest inventory (reusing a recent one, else retrieving one and waiting),
+    /// deletes every archive it lists in parallel, then deletes the vault when
+    /// the service allows it. The real service allows that only once a later
+    /// inventory shows the vault empty; a rerun picks up where a run stopped
+    /// (see [`purge`]).
+    pub fn purge(&self) -> Result<purge::PurgeReport> {
+        self.purge_with(&purge::PurgeOptions::default())
+    }
+
+    /// [`Vault::purge`] with workers, progress, cancellation and waiting options.
+    pub fn purge_with(&self, options: &purge::PurgeOptions) -> Result<purge::PurgeReport> {
+        purge::purge(self, options)
     }
 
     /// Reads the vault's description again.
@@ -324,7 +341,8 @@ impl Vault {
     }
 
     /// Starts a `pull-from-oss` job: the OSS object becomes a new archive of
-    /// this vault (its id appears in the job once it finished).
+    /// this vault (its id appears in the job once it finished). An empty
+    /// `oss_host` means the client's default OSS host.
     pub fn pull_from_oss(
         &self,
         oss_host: &str,
@@ -333,7 +351,7 @@ impl Vault {
         description: Option<&str>,
     ) -> Result<Job> {
         self.start_job(request::pull_from_oss_request(
-            oss_host,
+            self.oss_host(oss_host),
             bucket,
             object,
             description,
@@ -341,6 +359,7 @@ impl Vault {
     }
 
     /// Starts a `push-to-oss` job copying archive `archive_id` to an OSS object.
+    /// An empty `oss_host` means the client's default OSS host.
     pub fn push_to_oss(
         &self,
         archive_id: &str,
@@ -351,11 +370,20 @@ impl Vault {
     ) -> Result<Job> {
         self.start_job(request::push_to_oss_request(
             archive_id,
-            oss_host,
+            self.oss_host(oss_host),
             bucket,
             object,
             description,
         )?)
+    }
+
+    /// `oss_host`, or the client's default (`ClientOptions::oss_host`, from the
+    /// credentials file's `osshost`) when it is empty (then checked as given).
+    fn oss_host<'a>(&'a self, oss_host: &'a str) -> &'a str {
+        match (oss_host.is_empty(), &self.client.options().oss_host) {
+            (true, Some(default)) if !default.is_empty() => default,
+            _ => oss_host,
+        }
     }
 
     /// Initiates a job and describes it.
