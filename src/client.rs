@@ -6,7 +6,7 @@ use crate::result::*;
 use crate::{ffi_call, ffi_guard, try_opt_str, try_out, try_ref, try_str};
 use crate::{ArcHandle, FfiResult};
 use oas_sdk::ProgressFn;
-use oas_sdk::{Client, ClientOptions, RetryPolicy};
+use oas_sdk::{Client, ClientOptions};
 use std::ffi::{c_char, c_int, c_void};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -157,11 +157,9 @@ unsafe fn options_from_c(o: *const oas_client_options) -> FfiResult<ClientOption
     let mut out = ClientOptions::new(endpoint, access_id, access_key);
     out.connect_timeout = millis(o.connect_timeout_ms);
     out.read_timeout = millis(o.read_timeout_ms);
-    out.retry = RetryPolicy {
-        max_attempts: o.retry_max_attempts,
-        base_delay: millis(o.retry_base_delay_ms),
-        max_delay: millis(o.retry_max_delay_ms),
-    };
+    out.retry.max_attempts = o.retry_max_attempts;
+    out.retry.base_delay = millis(o.retry_base_delay_ms);
+    out.retry.max_delay = millis(o.retry_max_delay_ms);
     out.workers = o.workers as usize;
     out.upload_threshold = o.upload_threshold;
     out.part_size = o.part_size;

@@ -181,14 +181,8 @@ fn digest_file(
         "oas::digest",
         "hashing {what} from offset {offset}, size {size}"
     );
-    digest::digest_file_range(file, offset, range_size_arg(size), want(etag_out, tree_out)).map_err(
-        |e| match e {
-            digest::FileDigestError::PastEnd { .. } => FfiError::invalid(format!("{what}: {e}")),
-            digest::FileDigestError::Io(source) => {
-                Error::io(format!("reading {what}"), source).into()
-            }
-        },
-    )
+    digest::digest_file_range(file, offset, range_size_arg(size), want(etag_out, tree_out))
+        .map_err(|e| Error::file_digest(format!("reading {what}"), e).into())
 }
 
 /// Digests of `size` bytes of the file at `path` starting at `offset`

@@ -80,13 +80,13 @@ impl oas_job {
     }
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+        crate::lock(&self.state)
     }
 
     /// A fresh cancel token for a download starting now.
     pub(crate) fn arm(&self) -> CancelToken {
         let t = CancelToken::new();
-        *self.cancel.lock().unwrap_or_else(|p| p.into_inner()) = t.clone();
+        *crate::lock(&self.cancel) = t.clone();
         t
     }
 }
@@ -396,21 +396,15 @@ pub unsafe extern "C" fn oas_job_outcome(job: *const oas_job) -> oas_result {
 }
 
 pub(crate) fn wait_options(first_ms: u64, max_ms: u64, timeout_ms: u64) -> WaitOptions {
-    let d = WaitOptions::default();
-    WaitOptions {
-        first_interval: if first_ms == 0 {
-            d.first_interval
-        } else {
-            Duration::from_millis(first_ms)
-        },
-        max_interval: if max_ms == 0 {
-            d.max_interval
-        } else {
-            Duration::from_millis(max_ms)
-        },
-        timeout: (timeout_ms > 0).then(|| Duration::from_millis(timeout_ms)),
-        cancel: None,
+    let mut o = WaitOptions::default();
+    if first_ms != 0 {
+        o.first_interval = Duration::from_millis(first_ms);
     }
+    if max_ms != 0 {
+        o.max_interval = Duration::from_millis(max_ms);
+    }
+    o.timeout = (timeout_ms > 0).then(|| Duration::from_millis(timeout_ms));
+    o
 }
 
 /// Polls until the job finishes: at once, then after `first_interval_ms`,
@@ -455,7 +449,7 @@ pub unsafe extern "C" fn oas_job_cancel(job: *const oas_job) {
     ffi_guard((), || {
         // SAFETY: NULL or a live job; only shared references are made.
         if let Some(j) = unsafe { job.as_ref() } {
-            j.cancel.lock().unwrap_or_else(|p| p.into_inner()).cancel();
+            crate::lock(&j.cancel).cancel();
         }
     })
 }

@@ -125,16 +125,18 @@ impl From<Error> for FfiError {
     }
 }
 
-impl From<oas_sdk::digest::FileDigestError> for FfiError {
-    fn from(e: oas_sdk::digest::FileDigestError) -> Self {
-        Error::from(e).into()
-    }
-}
-
 impl From<oas_sdk::ranges::RangeError> for FfiError {
     fn from(e: oas_sdk::ranges::RangeError) -> Self {
         Error::from(e).into()
     }
+}
+
+/// Locks `m`, ignoring poisoning: a panic inside a boundary call is caught
+/// and reported, and every value kept behind these locks is written whole, so
+/// a poisoned lock still holds consistent data. The one lock helper of the
+/// C boundary.
+pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// Result type of the closures run by the boundary helpers.

@@ -1,6 +1,7 @@
 //! Uploaders for C (the SDK's `Uploader`): one multipart upload.
 
 use crate::client::{oas_progress_fn, progress_fn};
+use crate::lock;
 use crate::options::{self, options_fields, Field, OptionsStruct};
 use crate::result::*;
 use crate::{cstring_lossy, ffi_call, ffi_guard, into_owned_cstr};
@@ -94,17 +95,15 @@ pub(crate) unsafe fn upload_options(opts: *const oas_upload_options) -> FfiResul
     let nonzero = |v: u64| (v != 0).then_some(v);
     let upload_id = Arc::new(Mutex::new(None));
     let slot = Arc::clone(&upload_id);
-    let options = UploadOptions {
-        progress: progress_fn(o.progress, o.userdata),
-        cancel: None,
-        part_size: nonzero(o.part_size),
-        upload_threshold: nonzero(o.upload_threshold),
-        workers: (o.workers != 0).then_some(o.workers as usize),
-        bandwidth_limit: nonzero(o.bandwidth_limit),
-        on_upload_id: Some(Arc::new(move |id: &str| {
-            *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(id.to_string());
-        })),
-    };
+    let mut options = UploadOptions::default();
+    options.progress = progress_fn(o.progress, o.userdata);
+    options.part_size = nonzero(o.part_size);
+    options.upload_threshold = nonzero(o.upload_threshold);
+    options.workers = (o.workers != 0).then_some(o.workers as usize);
+    options.bandwidth_limit = nonzero(o.bandwidth_limit);
+    options.on_upload_id = Some(Arc::new(move |id: &str| {
+        *lock(&slot) = Some(id.to_string());
+    }));
     if let Some(w) = options.workers {
         if !(1..=256).contains(&w) {
             return Err(crate::FfiError::invalid(format!(
@@ -124,11 +123,7 @@ impl CUpload {
     ) -> FfiResult<String> {
         f(&self.options).map_err(|e| {
             let mut e = crate::FfiError::from(e);
-            e.upload_id = self
-                .upload_id
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .take();
+            e.upload_id = lock(&self.upload_id).take();
             e
         })
     }

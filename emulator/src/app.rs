@@ -7,6 +7,7 @@ use crate::faults::{FaultAction, FaultRequest};
 use crate::kill::KillSwitch;
 use crate::state::State;
 use crate::store::new_id;
+use crate::sync::lock;
 use crate::{archives, jobs, multipart, vaults};
 use axum::body::Body;
 use axum::http::{HeaderValue, Method, Request, Response};
@@ -166,10 +167,7 @@ async fn handle(st: &Arc<State>, req: Request<Body>, kill: KillSwitch) -> Respon
         *st.stats_lock().entry(op.to_string()).or_default() += 1;
     }
     let decision = if st.cfg.faults {
-        st.faults
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .decide(op, &path)
+        lock(&st.faults).decide(op, &path)
     } else {
         Default::default()
     };
@@ -257,7 +255,7 @@ async fn handle(st: &Arc<State>, req: Request<Body>, kill: KillSwitch) -> Respon
 impl State {
     /// The statistics map.
     pub fn stats_lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, u64>> {
-        self.stats.lock().unwrap_or_else(|p| p.into_inner())
+        lock(&self.stats)
     }
 
     /// A JSON snapshot of the statistics.
@@ -286,15 +284,12 @@ async fn control(st: &Arc<State>, req: Request<Body>) -> ApiResult<Response<Body
             let fr: FaultRequest = serde_json::from_slice(&bytes)
                 .map_err(|e| ApiError::invalid(format!("bad fault request: {e}")))?;
             let n = fr.rules.len();
-            st.faults.lock().unwrap_or_else(|p| p.into_inner()).add(fr);
+            lock(&st.faults).add(fr);
             Ok(crate::http::json(200, serde_json::json!({"added": n})))
         }
-        ("GET", "/_emulator/faults") => Ok(crate::http::json(
-            200,
-            st.faults.lock().unwrap_or_else(|p| p.into_inner()).report(),
-        )),
+        ("GET", "/_emulator/faults") => Ok(crate::http::json(200, lock(&st.faults).report())),
         ("DELETE", "/_emulator/faults") => {
-            st.faults.lock().unwrap_or_else(|p| p.into_inner()).clear();
+            lock(&st.faults).clear();
             Ok(crate::http::empty(204, &[]))
         }
         ("POST", "/_emulator/seed") => {

@@ -26,6 +26,7 @@ mod server;
 mod state;
 mod store;
 mod stream;
+mod sync;
 mod vaults;
 
 pub use faults::{FaultAction, FaultRule};

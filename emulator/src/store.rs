@@ -6,6 +6,7 @@
 //! removes; a half-received body never gets a row.
 
 use crate::error::{ApiError, ApiResult};
+use crate::sync::lock;
 use oas_digest::digest::Hex;
 use rand::Rng;
 use rusqlite::{params, Connection};
@@ -154,7 +155,7 @@ impl Store {
 
     /// The database connection (short critical sections only).
     pub fn db(&self) -> MutexGuard<'_, Connection> {
-        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+        lock(&self.conn)
     }
 
     /// Directory for temporary files (same file system as `blobs/`).

@@ -129,11 +129,12 @@ fn one_vault_at_scale_lists_every_page_and_inventories_with_bounded_memory() {
 
     let t0 = Instant::now();
     let mut job = vault.retrieve_inventory(Some("scale")).unwrap();
-    job.wait(&WaitOptions {
-        first_interval: Duration::from_millis(50),
-        max_interval: Duration::from_millis(500),
-        timeout: Some(Duration::from_secs(600)),
-        cancel: None,
+    job.wait(&{
+        let mut o = WaitOptions::default();
+        o.first_interval = Duration::from_millis(50);
+        o.max_interval = Duration::from_millis(500);
+        o.timeout = Some(Duration::from_secs(600));
+        o
     })
     .unwrap();
     let t_gen = t0.elapsed();

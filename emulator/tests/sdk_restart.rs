@@ -9,7 +9,7 @@
 //!   (for an upload wrapped as `Error::Upload` naming the part, as in the
 //!   Python SDK), and a resume after the restart completes.
 
-use oas::{Client, ClientOptions, Job, RetryPolicy, UploadOptions, Vault, WaitOptions};
+use oas::{Client, ClientOptions, Job, UploadOptions, Vault, WaitOptions};
 use oas_emulator::{DEFAULT_ACCESS_ID, DEFAULT_ACCESS_KEY};
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -91,11 +91,9 @@ fn client(url: &str, attempts: u32, base: Duration) -> Client {
     o.bandwidth_limit = 8 * MIB;
     o.connect_timeout = Duration::from_secs(2);
     o.read_timeout = Duration::from_secs(10);
-    o.retry = RetryPolicy {
-        max_attempts: attempts,
-        base_delay: base,
-        max_delay: Duration::from_secs(1),
-    };
+    o.retry.max_attempts = attempts;
+    o.retry.base_delay = base;
+    o.retry.max_delay = Duration::from_secs(1);
     Client::new(o).unwrap()
 }
 
@@ -114,12 +112,11 @@ fn signal_at(at: u64) -> (oas::ProgressFn, mpsc::Receiver<()>) {
 }
 
 fn wait_opts() -> WaitOptions {
-    WaitOptions {
-        first_interval: Duration::from_millis(20),
-        max_interval: Duration::from_millis(200),
-        timeout: Some(Duration::from_secs(30)),
-        cancel: None,
-    }
+    let mut o = WaitOptions::default();
+    o.first_interval = Duration::from_millis(20);
+    o.max_interval = Duration::from_millis(200);
+    o.timeout = Some(Duration::from_secs(30));
+    o
 }
 
 fn tree_etag(bytes: &[u8]) -> String {
@@ -145,14 +142,11 @@ fn kill_9_and_restart_within_the_retry_budget() {
     let t0 = Instant::now();
     let (archive, server) = std::thread::scope(|s| {
         let up = s.spawn(|| {
-            vault.upload_archive_with(
-                &src,
-                Some("restart"),
-                &UploadOptions {
-                    progress: Some(progress),
-                    ..Default::default()
-                },
-            )
+            vault.upload_archive_with(&src, Some("restart"), &{
+                let mut o = UploadOptions::default();
+                o.progress = Some(progress);
+                o
+            })
         });
         hit.recv_timeout(Duration::from_secs(30))
             .expect("upload progressed");
@@ -172,10 +166,8 @@ fn kill_9_and_restart_within_the_retry_budget() {
     job.wait(&wait_opts()).unwrap();
     let out = dir.path().join("out");
     let (progress, hit) = signal_at(4 * MIB);
-    let opts = oas::DownloadOptions {
-        progress: Some(progress),
-        ..Default::default()
-    };
+    let mut opts = oas::DownloadOptions::default();
+    opts.progress = Some(progress);
     let t0 = Instant::now();
     let (res, server) = std::thread::scope(|s| {
         let down = s.spawn(|| job.download_to_file_with(&out, 0, false, &opts));
@@ -217,9 +209,10 @@ fn down_longer_than_the_budget_fails_then_resumes() {
     let (progress, hit) = signal_at(3 * MIB);
     let res = std::thread::scope(|s| {
         let h = s.spawn(|| {
-            up.start_with(&UploadOptions {
-                progress: Some(progress),
-                ..Default::default()
+            up.start_with(&{
+                let mut o = UploadOptions::default();
+                o.progress = Some(progress);
+                o
             })
         });
         hit.recv_timeout(Duration::from_secs(30)).unwrap();
@@ -241,10 +234,8 @@ fn down_longer_than_the_budget_fails_then_resumes() {
     job.wait(&wait_opts()).unwrap();
     let out = dir.path().join("out");
     let (progress, hit) = signal_at(3 * MIB);
-    let opts = oas::DownloadOptions {
-        progress: Some(progress),
-        ..Default::default()
-    };
+    let mut opts = oas::DownloadOptions::default();
+    opts.progress = Some(progress);
     let res = std::thread::scope(|s| {
         let h = s.spawn(|| job.download_to_file_with(&out, 0, false, &opts));
         hit.recv_timeout(Duration::from_secs(30)).unwrap();

@@ -109,20 +109,19 @@ unsafe fn download_options(opts: *const oas_download_options) -> FfiResult<Downl
     let nonzero = |v: u64| (v != 0).then_some(v);
     let custom_wait =
         o.wait_first_interval_ms != 0 || o.wait_max_interval_ms != 0 || o.wait_timeout_ms != 0;
-    Ok(DownloadOptions {
-        progress: progress_fn(o.progress, o.userdata),
-        cancel: None,
-        range_size: nonzero(o.range_size),
-        workers: (o.workers != 0).then_some(o.workers as usize),
-        bandwidth_limit: nonzero(o.bandwidth_limit),
-        wait: custom_wait.then(|| {
-            wait_options(
-                o.wait_first_interval_ms,
-                o.wait_max_interval_ms,
-                o.wait_timeout_ms,
-            )
-        }),
-    })
+    let mut out = DownloadOptions::default();
+    out.progress = progress_fn(o.progress, o.userdata);
+    out.range_size = nonzero(o.range_size);
+    out.workers = (o.workers != 0).then_some(o.workers as usize);
+    out.bandwidth_limit = nonzero(o.bandwidth_limit);
+    out.wait = custom_wait.then(|| {
+        wait_options(
+            o.wait_first_interval_ms,
+            o.wait_max_interval_ms,
+            o.wait_timeout_ms,
+        )
+    });
+    Ok(out)
 }
 
 /// Runs one download of `job` with the caller's options under a freshly

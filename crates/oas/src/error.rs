@@ -182,12 +182,24 @@ impl Error {
     }
 }
 
+impl Error {
+    /// The one conversion of a failure to hash a file range: a range past the
+    /// end of the file is [`Error::InvalidArgument`], a read failure
+    /// [`Error::Io`]; both name `what` (the file and range being hashed).
+    pub fn file_digest(what: impl Into<String>, e: crate::digest::FileDigestError) -> Error {
+        let what = what.into();
+        match e {
+            crate::digest::FileDigestError::PastEnd { .. } => {
+                Error::InvalidArgument(format!("{what}: {e}"))
+            }
+            crate::digest::FileDigestError::Io(source) => Error::io(what, source),
+        }
+    }
+}
+
 impl From<crate::digest::FileDigestError> for Error {
     fn from(e: crate::digest::FileDigestError) -> Self {
-        match e {
-            crate::digest::FileDigestError::PastEnd { .. } => Error::InvalidArgument(e.to_string()),
-            crate::digest::FileDigestError::Io(source) => Error::io("reading data to hash", source),
-        }
+        Error::file_digest("hashing a file", e)
     }
 }
 

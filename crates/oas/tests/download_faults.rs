@@ -23,10 +23,8 @@ fn flipped_byte_is_retried_then_reported() {
     env.faults(json!([{"op":"GetJobOutput","times":1,"action":"flip","offset":5}]));
     let before = env.count("GetJobOutput");
     let out = dir.path().join("a");
-    let opts = DownloadOptions {
-        range_size: Some(2 * MIB),
-        ..Default::default()
-    };
+    let mut opts = DownloadOptions::default();
+    opts.range_size = Some(2 * MIB);
     job.download_to_file_with(&out, 0, false, &opts).unwrap();
     assert_eq!(read(&out), bytes);
     assert_eq!(
@@ -75,11 +73,9 @@ fn unaligned_ranges_are_caught_by_the_final_check() {
     env.faults(json!([{"op":"GetJobOutput","times":1,"action":"flip","offset":7}]));
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("o");
-    let opts = DownloadOptions {
-        range_size: Some(3 * MIB),
-        workers: Some(1),
-        ..Default::default()
-    };
+    let mut opts = DownloadOptions::default();
+    opts.range_size = Some(3 * MIB);
+    opts.workers = Some(1);
     let err = job
         .download_to_file_with(&out, 0, false, &opts)
         .unwrap_err();
@@ -101,10 +97,8 @@ fn truncated_and_reset_bodies_are_retried() {
     let bytes = data(len, 42);
     let mut job = env.ready_job(&bytes);
     let dir = tempfile::tempdir().unwrap();
-    let opts = DownloadOptions {
-        range_size: Some(MIB),
-        ..Default::default()
-    };
+    let mut opts = DownloadOptions::default();
+    opts.range_size = Some(MIB);
     env.faults(json!([
         // The last range holds one byte: cut before it so every fault bites.
         {"op":"GetJobOutput","times":1,"action":"truncate","after_bytes":0},
@@ -151,20 +145,17 @@ fn polling_backs_off() {
         .unwrap_err();
     assert!(matches!(err, Error::JobNotReady(_)), "{err:?}");
     // A short timeout ends the wait.
-    let t = WaitOptions {
-        timeout: Some(Duration::from_millis(300)),
-        ..fast_wait()
-    };
+    let mut t = fast_wait();
+    t.timeout = Some(Duration::from_millis(300));
     assert!(matches!(job.wait(&t), Err(Error::Timeout(_))));
     // 100 ms doubling to 800 ms over ~2.5 s: calls at 0, .1, .3, .7, 1.5, 2.3, 3.1 s.
     let before = env.count("DescribeJob");
     let started = Instant::now();
-    let w = WaitOptions {
-        first_interval: Duration::from_millis(100),
-        max_interval: Duration::from_millis(800),
-        timeout: Some(Duration::from_secs(20)),
-        cancel: None,
-    };
+    let mut w = WaitOptions::default();
+    w.first_interval = Duration::from_millis(100);
+    w.max_interval = Duration::from_millis(800);
+    w.timeout = Some(Duration::from_secs(20));
+    w.cancel = None;
     job.wait(&w).unwrap();
     let calls = env.count("DescribeJob") - before;
     let waited = started.elapsed();
@@ -262,11 +253,9 @@ fn bandwidth_limit_live_progress_and_bad_targets() {
         }
         seen
     });
-    let opts = DownloadOptions {
-        range_size: Some(MIB),
-        bandwidth_limit: Some(4 * MIB),
-        ..Default::default()
-    };
+    let mut opts = DownloadOptions::default();
+    opts.range_size = Some(MIB);
+    opts.bandwidth_limit = Some(4 * MIB);
     let started = Instant::now();
     job.download_to_file_with(&out, 64 << 10, false, &opts)
         .unwrap();

@@ -20,12 +20,10 @@ fn child(spec: &str) -> ! {
     let parts: Vec<&str> = spec.split('|').collect();
     let client = Client::new(options(parts[0])).unwrap();
     let mut job = Job::describe(&client, parts[1], parts[2]).unwrap();
-    let opts = DownloadOptions {
-        range_size: Some(MIB),
-        workers: Some(2),
-        bandwidth_limit: Some(3 * MIB),
-        ..Default::default()
-    };
+    let mut opts = DownloadOptions::default();
+    opts.range_size = Some(MIB);
+    opts.workers = Some(2);
+    opts.bandwidth_limit = Some(3 * MIB);
     let r = job.download_to_file_with(std::path::Path::new(parts[3]), 0, false, &opts);
     // Reaching here means the parent did not kill us in time.
     eprintln!("child finished: {r:?}");
@@ -85,10 +83,8 @@ fn sigkilled_download_resumes_byte_identical() {
         j.done.len()
     );
     let before = env.count("GetJobOutput");
-    let opts = DownloadOptions {
-        range_size: Some(MIB),
-        ..Default::default()
-    };
+    let mut opts = DownloadOptions::default();
+    opts.range_size = Some(MIB);
     job.download_to_file_with(&out, 0, false, &opts).unwrap();
     assert_eq!(read(&out), bytes);
     assert!(!journal.exists());
@@ -113,17 +109,15 @@ fn cancelled_download_resumes_and_damaged_range_is_refetched() {
     // Cancel from the progress callback after ~4 MiB.
     let stop = Arc::new(AtomicBool::new(false));
     let s = stop.clone();
-    let opts = DownloadOptions {
-        range_size: Some(MIB),
-        workers: Some(1),
-        progress: Some(Arc::new(move |done, _| {
-            if done >= 4 * MIB {
-                s.store(true, Ordering::SeqCst);
-            }
-            done < 4 * MIB
-        })),
-        ..Default::default()
-    };
+    let mut opts = DownloadOptions::default();
+    opts.range_size = Some(MIB);
+    opts.workers = Some(1);
+    opts.progress = Some(Arc::new(move |done, _| {
+        if done >= 4 * MIB {
+            s.store(true, Ordering::SeqCst);
+        }
+        done < 4 * MIB
+    }));
     let err = job
         .download_to_file_with(&out, 0, false, &opts)
         .unwrap_err();
@@ -139,10 +133,8 @@ fn cancelled_download_resumes_and_damaged_range_is_refetched() {
         .unwrap();
     drop(f);
     let before = env.count("GetJobOutput");
-    let opts = DownloadOptions {
-        range_size: Some(MIB),
-        ..Default::default()
-    };
+    let mut opts = DownloadOptions::default();
+    opts.range_size = Some(MIB);
     job.download_to_file_with(&out, 0, false, &opts).unwrap();
     assert_eq!(read(&out), bytes);
     assert_eq!(
@@ -176,10 +168,8 @@ fn foreign_journal_starts_over() {
     }
     j.save(&Journal::path_for(&out)).unwrap();
     std::fs::write(&out, vec![7u8; len as usize + 1000]).unwrap();
-    let opts = DownloadOptions {
-        range_size: Some(MIB),
-        ..Default::default()
-    };
+    let mut opts = DownloadOptions::default();
+    opts.range_size = Some(MIB);
     job.download_to_file_with(&out, 0, true, &opts).unwrap();
     assert_eq!(
         read(&out),

@@ -15,11 +15,9 @@ fn round_trip(env: &Env, len: u64, range_size: Option<u64>, seed: u64) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.bin");
     let (progress, seen) = recorder();
-    let opts = DownloadOptions {
-        range_size,
-        progress: Some(progress),
-        ..Default::default()
-    };
+    let mut opts = DownloadOptions::default();
+    opts.range_size = range_size;
+    opts.progress = Some(progress);
     let before = env.count("GetJobOutput");
     job.download_to_file_with(&out, 0, true, &opts).unwrap();
     assert!(job.succeeded());
@@ -85,10 +83,8 @@ fn ranged_retrievals_aligned_and_not() {
             "TreeEtag iff aligned ({s}-{e})"
         );
         let out = dir.path().join(format!("r{i}"));
-        let opts = DownloadOptions {
-            range_size: Some(2 * MIB),
-            ..Default::default()
-        };
+        let mut opts = DownloadOptions::default();
+        opts.range_size = Some(2 * MIB);
         job.download_to_file_with(&out, 64 << 10, true, &opts)
             .unwrap();
         assert_eq!(read(&out), &bytes[s as usize..=e as usize], "range {s}-{e}");
@@ -176,10 +172,8 @@ fn bad_ranges_are_rejected_before_any_request() {
         }
     }
     let dir = tempfile::tempdir().unwrap();
-    let opts = DownloadOptions {
-        range_size: Some(MIB + 1),
-        ..Default::default()
-    };
+    let mut opts = DownloadOptions::default();
+    opts.range_size = Some(MIB + 1);
     let err = job
         .download_to_file_with(&dir.path().join("x"), 0, false, &opts)
         .unwrap_err();

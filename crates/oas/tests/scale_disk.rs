@@ -104,11 +104,9 @@ fn full_target_is_an_io_error_naming_the_path_then_resumes() {
     let bytes = data(8 * MIB + 11, 3);
     let mut job = env.ready_job(&bytes);
     let out: PathBuf = fs.path().join("out");
-    let opts = oas::DownloadOptions {
-        range_size: Some(MIB),
-        workers: Some(2),
-        ..Default::default()
-    };
+    let mut opts = oas::DownloadOptions::default();
+    opts.range_size = Some(MIB);
+    opts.workers = Some(2);
     let err = job
         .download_to_file_with(&out, 0, false, &opts)
         .expect_err("the disk is full");

@@ -41,12 +41,11 @@ fn kind(op: usize) -> Kind {
 }
 
 fn wait_opts() -> WaitOptions {
-    WaitOptions {
-        first_interval: Duration::from_millis(10),
-        max_interval: Duration::from_millis(100),
-        timeout: Some(Duration::from_secs(60)),
-        cancel: None,
-    }
+    let mut o = WaitOptions::default();
+    o.first_interval = Duration::from_millis(10);
+    o.max_interval = Duration::from_millis(100);
+    o.timeout = Some(Duration::from_secs(60));
+    o
 }
 
 fn round_trip(vault: &Vault, op: usize, src: &Path, data: &[u8], dir: &Path) -> Result<(), String> {
@@ -76,10 +75,8 @@ fn abort(vault: &Vault, src: &Path) -> Result<(), String> {
     let up = vault
         .initiate_uploader(src, Some("to abort"))
         .map_err(|e| format!("initiate: {e}"))?;
-    let opts = UploadOptions {
-        progress: Some(Arc::new(|done: u64, _total: u64| done < MIB)),
-        ..Default::default()
-    };
+    let mut opts = UploadOptions::default();
+    opts.progress = Some(Arc::new(|done: u64, _total: u64| done < MIB));
     match up.start_with(&opts) {
         // Every part was already sent when the callback asked to stop.
         Ok(id) => vault

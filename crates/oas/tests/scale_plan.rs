@@ -83,10 +83,8 @@ fn sparse_625_gib_upload_uses_doubled_parts() {
     assert_eq!(up.part_size(), 128 * MIB, "the doubling rule");
     assert_eq!(calc_num_part(up.part_size(), size).unwrap(), 5_001);
     // Returning false from the progress callback stops the upload.
-    let opts = UploadOptions {
-        progress: Some(Arc::new(|done, _| done < 128 * MIB)),
-        ..Default::default()
-    };
+    let mut opts = UploadOptions::default();
+    opts.progress = Some(Arc::new(|done, _| done < 128 * MIB));
     let err = up
         .start_with(&opts)
         .expect_err("stopped after the first part");
@@ -118,29 +116,28 @@ fn planned(
     first: u64,
 ) -> Journal {
     let mut job = Job::retrieve_archive_reuse(client, vault, archive, None, None).unwrap();
-    job.wait(&WaitOptions {
-        first_interval: Duration::from_millis(10),
-        max_interval: Duration::from_millis(100),
-        timeout: Some(Duration::from_secs(30)),
-        cancel: None,
+    job.wait(&{
+        let mut o = WaitOptions::default();
+        o.first_interval = Duration::from_millis(10);
+        o.max_interval = Duration::from_millis(100);
+        o.timeout = Some(Duration::from_secs(30));
+        o
     })
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     let stop = CancelToken::new();
     let s2 = stop.clone();
-    let opts = DownloadOptions {
-        progress: Some(Arc::new(move |done, _| {
-            if done > first {
-                s2.cancel();
-            }
-            true
-        })),
-        cancel: Some(stop),
-        range_size: range,
-        workers: Some(1),
-        ..Default::default()
-    };
+    let mut opts = DownloadOptions::default();
+    opts.progress = Some(Arc::new(move |done, _| {
+        if done > first {
+            s2.cancel();
+        }
+        true
+    }));
+    opts.cancel = Some(stop);
+    opts.range_size = range;
+    opts.workers = Some(1);
     let err = job
         .download_to_file_with(&out, 0, false, &opts)
         .expect_err("stopped");

@@ -176,13 +176,11 @@ fn bandwidth_limit_holds_the_average() {
     let f = file(size, 6);
     let reports = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let r2 = reports.clone();
-    let opts = UploadOptions {
-        progress: Some(Arc::new(move |_, _| {
-            r2.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            true
-        })),
-        ..Default::default()
-    };
+    let mut opts = UploadOptions::default();
+    opts.progress = Some(Arc::new(move |_, _| {
+        r2.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        true
+    }));
     let start = Instant::now();
     let id = v.upload_archive_with(f.path(), None, &opts).unwrap();
     let secs = start.elapsed().as_secs_f64();

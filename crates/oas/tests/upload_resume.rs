@@ -214,11 +214,9 @@ fn cancel_token_from_another_thread_and_live_size_completed() {
     assert!(seen.windows(2).all(|w| w[0] <= w[1]), "monotonic");
     assert!(seen.iter().any(|&n| n > 0 && n < 2 * MIB), "live values");
     // The same uploader resumes after a cancellation; per-call options work.
-    let opts = UploadOptions {
-        progress: Some(Arc::new(|_, _| true)),
-        cancel: Some(oas::CancelToken::new()),
-        ..Default::default()
-    };
+    let mut opts = UploadOptions::default();
+    opts.progress = Some(Arc::new(|_, _| true));
+    opts.cancel = Some(oas::CancelToken::new());
     let id = u.resume_with(f.path(), &opts).unwrap();
     assert_eq!(u.size_completed(), 10 * MIB);
     assert_archive(&v, &id, f.path());

@@ -38,6 +38,7 @@ pub const REUSE_MIN_REMAINING: Duration = Duration::from_secs(3600);
 
 /// How [`Job::wait`] polls.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct WaitOptions {
     /// Nominal delay before the second status call (the first is made at once).
     pub first_interval: Duration,

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 /// How failed requests are retried.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RetryPolicy {
     /// Attempts per request, including the first (1 = no retries).
     pub max_attempts: u32,
@@ -43,6 +44,7 @@ impl RetryPolicy {
 /// Everything a [`Client`] is configured with. Its `Debug` form hides the
 /// access key secret.
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct ClientOptions {
     /// Service URL: `http://host[:port]` or `https://host[:port]`.
     pub endpoint: String,

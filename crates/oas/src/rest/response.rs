@@ -60,14 +60,17 @@ pub(crate) fn header_map(h: &reqwest::header::HeaderMap) -> BTreeMap<String, Str
     out
 }
 
+/// The one walk of an error's source chain: `e`, then each `source()`.
+pub(crate) fn chain<'a>(
+    e: &'a (dyn std::error::Error + 'static),
+) -> impl Iterator<Item = &'a (dyn std::error::Error + 'static)> {
+    std::iter::successors(Some(e), |e| e.source())
+}
+
 /// `e` and every error in its source chain, joined by `: `.
-pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut msg = e.to_string();
-    let mut src = e.source();
-    while let Some(s) = src {
-        msg.push_str(": ");
-        msg.push_str(&s.to_string());
-        src = s.source();
-    }
-    msg
+pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    chain(e)
+        .map(|e| e.to_string())
+        .collect::<Vec<_>>()
+        .join(": ")
 }

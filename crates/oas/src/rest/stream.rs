@@ -9,6 +9,7 @@
 //! small channel; when the server stops reading, the feeding stops and the
 //! server's answer is still returned.
 
+use super::response::{chain, error_chain};
 use super::{Payload, PayloadReader};
 use bytes::Bytes;
 use http_body::{Body as HttpBody, Frame, SizeHint};
@@ -94,16 +95,10 @@ pub(crate) fn is_timeout(e: &reqwest::Error) -> bool {
     if e.is_timeout() {
         return true;
     }
-    let mut src = std::error::Error::source(e);
-    while let Some(s) = src {
-        if let Some(io) = s.downcast_ref::<std::io::Error>() {
-            if io.kind() == std::io::ErrorKind::TimedOut {
-                return true;
-            }
-        }
-        src = s.source();
-    }
-    false
+    chain(e).any(|s| {
+        s.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
+    })
 }
 
 impl Streamer {
@@ -195,16 +190,4 @@ impl Streamer {
             (Err(e), None) => Err(SendFailure::of(&e)),
         }
     }
-}
-
-/// An error with its sources, for messages.
-pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut msg = e.to_string();
-    let mut src = e.source();
-    while let Some(s) = src {
-        msg.push_str(": ");
-        msg.push_str(&s.to_string());
-        src = s.source();
-    }
-    msg
 }

@@ -39,6 +39,7 @@ pub type UploadIdFn = Arc<dyn Fn(&str) + Send + Sync>;
 /// sizes, thresholds, worker counts and rates. Build with
 /// `UploadOptions { .., ..Default::default() }`: fields may be added.
 #[derive(Clone, Default)]
+#[non_exhaustive]
 pub struct UploadOptions {
     /// Called with `(done, total)` bytes at least every 1 MiB or 250 ms, from a
     /// worker thread (never two calls at once); returning `false` stops the
@@ -226,13 +227,13 @@ pub(crate) fn hash_error(
     e: digest::FileDigestError,
 ) -> Error {
     let what = match range {
-        Some(r) => format!("hashing bytes {r} of {}", path.display()),
+        Some(r) => format!(
+            "hashing bytes {r} of {} (did the file shrink?)",
+            path.display()
+        ),
         None => format!("hashing {}", path.display()),
     };
-    match e {
-        digest::FileDigestError::Io(io) => Error::io(what, io),
-        other => Error::InvalidArgument(format!("{what}: {other} (did the file shrink?)")),
-    }
+    Error::file_digest(what, e)
 }
 
 /// What the part uploads share.

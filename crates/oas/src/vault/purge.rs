@@ -20,6 +20,7 @@
 
 use super::Vault;
 use crate::engine::pool::run_parallel;
+use crate::engine::sync::into_inner;
 use crate::engine::sync::lock;
 use crate::engine::CancelToken;
 use crate::error::{Error, Result};
@@ -319,6 +320,6 @@ fn delete_listed(
             Err(e) => return Err(e),
         }
     }
-    report.failures = failures.into_inner().unwrap_or_else(|p| p.into_inner());
+    report.failures = into_inner(failures);
     Ok(())
 }

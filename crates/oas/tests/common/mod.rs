@@ -2,7 +2,7 @@
 //! small thresholds, test files, and the emulator's control endpoints.
 #![allow(dead_code)]
 
-use oas::{Client, ClientOptions, RetryPolicy};
+use oas::{Client, ClientOptions};
 use oas_emulator::{Config, Emulator, DEFAULT_ACCESS_ID, DEFAULT_ACCESS_KEY};
 use std::io::Write;
 use std::path::Path;
@@ -26,11 +26,9 @@ pub fn options(emu: &Emulator) -> ClientOptions {
     o.upload_threshold = 2 * MIB;
     o.part_size = MIB;
     o.workers = 3;
-    o.retry = RetryPolicy {
-        max_attempts: 4,
-        base_delay: Duration::from_millis(10),
-        max_delay: Duration::from_millis(50),
-    };
+    o.retry.max_attempts = 4;
+    o.retry.base_delay = Duration::from_millis(10);
+    o.retry.max_delay = Duration::from_millis(50);
     o
 }
 

@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use oas::model::JobRequest;
-use oas::{Client, ClientOptions, Job, RetryPolicy, WaitOptions};
+use oas::{Client, ClientOptions, Job, WaitOptions};
 use oas_emulator::{Config, Emulator, DEFAULT_ACCESS_ID, DEFAULT_ACCESS_KEY};
 use std::path::Path;
 use std::sync::Arc;
@@ -23,11 +23,9 @@ pub struct Env {
 
 pub fn options(base: &str) -> ClientOptions {
     let mut o = ClientOptions::new(base, DEFAULT_ACCESS_ID, DEFAULT_ACCESS_KEY);
-    o.retry = RetryPolicy {
-        max_attempts: ATTEMPTS,
-        base_delay: Duration::from_millis(10),
-        max_delay: Duration::from_millis(40),
-    };
+    o.retry.max_attempts = ATTEMPTS;
+    o.retry.base_delay = Duration::from_millis(10);
+    o.retry.max_delay = Duration::from_millis(40);
     o.read_timeout = Duration::from_secs(20);
     o.workers = 4;
     o
@@ -142,12 +140,11 @@ impl Env {
 }
 
 pub fn fast_wait() -> WaitOptions {
-    WaitOptions {
-        first_interval: Duration::from_millis(100),
-        max_interval: Duration::from_millis(400),
-        timeout: Some(Duration::from_secs(30)),
-        cancel: None,
-    }
+    let mut o = WaitOptions::default();
+    o.first_interval = Duration::from_millis(100);
+    o.max_interval = Duration::from_millis(400);
+    o.timeout = Some(Duration::from_secs(30));
+    o
 }
 
 pub fn read(path: &Path) -> Vec<u8> {

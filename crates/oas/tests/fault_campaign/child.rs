@@ -5,7 +5,7 @@
 //! time.
 
 use super::plan::{MIB, READ_TIMEOUT};
-use oas::{Client, ClientOptions, DownloadOptions, Job, RetryPolicy, Vault};
+use oas::{Client, ClientOptions, DownloadOptions, Job, Vault};
 use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
@@ -33,11 +33,9 @@ pub fn options(base: &str, workers: usize) -> ClientOptions {
     o.workers = workers;
     o.read_timeout = READ_TIMEOUT;
     o.connect_timeout = Duration::from_secs(2);
-    o.retry = RetryPolicy {
-        max_attempts: 4,
-        base_delay: Duration::from_millis(10),
-        max_delay: Duration::from_millis(100),
-    };
+    o.retry.max_attempts = 4;
+    o.retry.base_delay = Duration::from_millis(10);
+    o.retry.max_delay = Duration::from_millis(100);
     o
 }
 
@@ -124,12 +122,10 @@ fn resume(base: &str, vault_id: &str, upload_id: &str, path: &Path, workers: usi
 
 fn download(base: &str, vault_id: &str, job_id: &str, target: &Path, workers: usize) -> i32 {
     let client = Client::new(options(base, workers)).expect("client");
-    let opts = DownloadOptions {
-        range_size: Some(MIB),
-        workers: Some(workers),
-        bandwidth_limit: Some(CHILD_RATE),
-        ..Default::default()
-    };
+    let mut opts = DownloadOptions::default();
+    opts.range_size = Some(MIB);
+    opts.workers = Some(workers);
+    opts.bandwidth_limit = Some(CHILD_RATE);
     let r = Job::describe(&client, vault_id, job_id)
         .and_then(|mut job| job.download_to_file_with(target, 0, true, &opts));
     match r {

@@ -352,11 +352,9 @@ impl Ctx<'_> {
                 )?;
             }
         }
-        let opts = DownloadOptions {
-            range_size: Some(self.plan.range_size),
-            workers: Some(self.plan.workers),
-            ..Default::default()
-        };
+        let mut opts = DownloadOptions::default();
+        opts.range_size = Some(self.plan.range_size);
+        opts.workers = Some(self.plan.workers);
         let mut last = String::new();
         for _ in 0..PHASE_ATTEMPTS {
             match job.download_to_file_with(&self.out, 0, true, &opts) {
@@ -416,12 +414,11 @@ impl Ctx<'_> {
 
 /// Polling for the campaign's short jobs.
 fn fast_wait() -> WaitOptions {
-    WaitOptions {
-        first_interval: Duration::from_millis(100),
-        max_interval: Duration::from_millis(300),
-        timeout: Some(Duration::from_secs(20)),
-        cancel: None,
-    }
+    let mut o = WaitOptions::default();
+    o.first_interval = Duration::from_millis(100);
+    o.max_interval = Duration::from_millis(300);
+    o.timeout = Some(Duration::from_secs(20));
+    o
 }
 
 /// The first offset where the two files differ (a length difference counts

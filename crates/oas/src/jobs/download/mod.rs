@@ -96,6 +96,7 @@ impl<'a> From<BorrowedFd<'a>> for Descriptor<'a> {
 
 /// Options of a download besides the target.
 #[derive(Clone, Default)]
+#[non_exhaustive]
 pub struct DownloadOptions {
     /// Called with `(done, total)` bytes; returning `false` cancels.
     pub progress: Option<ProgressFn>,
