@@ -26,7 +26,7 @@ VAULT="${OAS_DEMO_VAULT:-liboas-demo}"
 [[ "$PROFILE" == dev ]] && PROFILE_DIR=debug || PROFILE_DIR="$PROFILE"
 
 ensure_rust
-ensure_tools cmake=cmake gcc=gcc g++=g++ make=make cmp=diffutils
+ensure_tools cmake=cmake gcc=gcc g++=g++ make=make cmp=diffutils python3=python3
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/oas-demo.XXXXXX")"
 emulator_pid=""
@@ -47,7 +47,7 @@ if [[ -n "${OAS_ENDPOINT:-}" || -n "${OAS_ACCESS_ID:-}" || -n "${OAS_ACCESS_KEY:
 fi
 
 banner "1/6 build liboas, the examples and the emulator ($PROFILE)"
-cmake -S . -B "$BUILD_DIR" -DOAS_CARGO_PROFILE="$PROFILE" -DOAS_VALGRIND=OFF >/dev/null ||
+cmake -S . -B "$BUILD_DIR" -DOAS_CARGO_PROFILE="$PROFILE" -DOAS_BUILD_TESTS=ON -DOAS_VALGRIND=OFF >/dev/null ||
   die "cmake configure"
 # One build of everything (the C side compiles in seconds): each named target
 # would run the cargo steps again.
