@@ -40,6 +40,21 @@ install(FILES
 # The emulator, for offline development and tests against the installed tree.
 install(PROGRAMS "${OAS_EMULATOR_BIN}" DESTINATION "${CMAKE_INSTALL_BINDIR}")
 
+# `cmake --install --strip` (and the .deb, CPACK_STRIP_FILES) drops the debug
+# information that cargo's profiles keep: install(FILES) leaves that to us.
+# The archive keeps its symbol table (--strip-debug), or it could not be linked.
+install(CODE "
+  if(CMAKE_INSTALL_DO_STRIP)
+    set(_oas_root \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}\")
+    execute_process(COMMAND \"${CMAKE_STRIP}\" --strip-unneeded
+                      \"\${_oas_root}/${CMAKE_INSTALL_LIBDIR}/${OAS_LIB_REAL}\"
+                      \"\${_oas_root}/${CMAKE_INSTALL_BINDIR}/oas-emulator\"
+                    COMMAND_ERROR_IS_FATAL ANY)
+    execute_process(COMMAND \"${CMAKE_STRIP}\" --strip-debug
+                      \"\${_oas_root}/${CMAKE_INSTALL_LIBDIR}/liboas.a\"
+                    COMMAND_ERROR_IS_FATAL ANY)
+  endif()")
+
 # Documentation and example sources.
 install(FILES "${CMAKE_SOURCE_DIR}/README.md" "${CMAKE_SOURCE_DIR}/docs/abi.md"
   DESTINATION "${CMAKE_INSTALL_DOCDIR}")
@@ -86,6 +101,7 @@ set(CPACK_PACKAGE_VENDOR "liboas")
 set(CPACK_PACKAGE_CONTACT "liboas maintainers <liboas-maintainers@localhost>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "client SDK for OAS (Open Archive Service), C ABI")
 set(CPACK_PACKAGING_INSTALL_PREFIX "/usr")
+set(CPACK_STRIP_FILES ON) # as Debian packages are: no debug information
 set(CPACK_GENERATOR "DEB")
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT) # liboas_<version>_<arch>.deb
 set(CPACK_DEBIAN_PACKAGE_MAINTAINER "${CPACK_PACKAGE_CONTACT}")

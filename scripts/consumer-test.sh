@@ -3,8 +3,9 @@
 #
 #   scripts/consumer-test.sh [build dir]      (default: build; configured and built)
 #
-# 1. installs the build into a temporary prefix (cmake --install --prefix) and
-#    checks the tree: files, links, SONAME, no RPATH/RUNPATH;
+# 1. installs the build into a temporary prefix (cmake --install --prefix
+#    --strip, so the programs link what the .deb ships) and checks the tree:
+#    files, links, SONAME, no RPATH/RUNPATH, no debug information;
 # 2. starts the installed oas-emulator on a free port with a temporary data
 #    directory;
 # 3. builds tests/consumer/c/app.c with pkg-config, against liboas.so
@@ -44,7 +45,7 @@ trap cleanup EXIT
 fail() { die "consumer test: $*"; }
 
 # --- 1. install into a temporary prefix ------------------------------------
-cmake --install "$BUILD_DIR" --prefix "$prefix" >"$work/install.log" || { cat "$work/install.log"; fail "cmake --install"; }
+cmake --install "$BUILD_DIR" --prefix "$prefix" --strip >"$work/install.log" || { cat "$work/install.log"; fail "cmake --install"; }
 expected=(
   include/oas.h
   "$libdir/liboas.so.$version" "$libdir/$soname" "$libdir/liboas.so" "$libdir/liboas.a"
@@ -68,7 +69,10 @@ for elf in "$prefix/$libdir/liboas.so.$version" "$prefix/bin/oas-emulator"; do
     fail "$elf carries an RPATH/RUNPATH: $(readelf -d "$elf" | grep -E 'R(UN)?PATH')"
   fi
 done
-echo "installed tree: ${#expected[@]} paths, SONAME $soname, no RUNPATH"
+if readelf -S "$prefix/$libdir/liboas.so.$version" | grep -q '\.debug_'; then
+  fail "cmake --install --strip left debug sections in liboas.so.$version"
+fi
+echo "installed tree: ${#expected[@]} paths, SONAME $soname, no RUNPATH, stripped"
 
 # --- 2. the installed emulator ----------------------------------------------
 tests/c/emulator_fixture.sh start "$prefix/bin/oas-emulator" "$work/emulator" >/dev/null
@@ -115,7 +119,7 @@ for want in "${rejected[@]}"; do
   if "${cm[@]}" -DOAS_WANT_VERSION="$want" >"$work/cmake.log" 2>&1; then
     fail "find_package(liboas $want) accepted version $version"
   fi
-  grep -q 'liboasConfigVersion.cmake, version: '"$version" "$work/cmake.log" ||
+  grep -q 'liboasConfig.cmake, version: '"$version" "$work/cmake.log" ||
     { cat "$work/cmake.log"; fail "find_package(liboas $want) failed for another reason than the version"; }
 done
 "${cm[@]}" -DOAS_WANT_VERSION="$major.$minor" >"$work/cmake.log" 2>&1 || { cat "$work/cmake.log"; fail "cmake configure of the consumer"; }

@@ -85,6 +85,12 @@ pub(crate) fn clear() {
     let _ = LAST.try_with(|l| l.borrow_mut().take());
 }
 
+/// True when the calling thread's slot has been destroyed (its thread-locals
+/// are being or have been torn down).
+pub(crate) fn slot_gone() -> bool {
+    LAST.try_with(|_| ()).is_err()
+}
+
 /// Stores a failure in the calling thread's slot.
 pub(crate) fn set(e: FfiError) {
     let boxed = Box::new(oas_error::from_ffi(e));

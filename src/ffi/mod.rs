@@ -149,6 +149,9 @@ fn run<T, F>(f: F) -> Result<T, oas_result>
 where
     F: FnOnce() -> FfiResult<T>,
 {
+    if thread_locals_gone() {
+        return run_on_helper_thread(f);
+    }
     error::clear();
     let outcome = catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|p| Err(panic_error(p)));
     outcome.map_err(|e| {
@@ -157,6 +160,64 @@ where
         let _ = catch_unwind(AssertUnwindSafe(|| error::set(e)));
         code
     })
+}
+
+/// True when the calling thread's thread-locals have been torn down: in the C
+/// destructors, `atexit` handlers and C++ static destructors that run after
+/// `main` returned (glibc destroys the main thread's thread-locals before
+/// them), or in a late `thread_local` destructor of an exiting thread. The
+/// HTTP stack (tokio's context) cannot run there, and neither can the
+/// last-error slot. The slot is the first thread-local a call touches, so it
+/// is destroyed no earlier than those that calls create after it; tokio is
+/// asked too, for a context the host made before its first call.
+fn thread_locals_gone() -> bool {
+    error::slot_gone()
+        || matches!(tokio::runtime::Handle::try_current(), Err(e) if e.is_thread_local_destroyed())
+}
+
+/// Wrapper that lets a boundary closure and its result cross to the helper
+/// thread of [`run_on_helper_thread`].
+struct OnHelper<T>(T);
+// SAFETY: the calling thread blocks in `run_on_helper_thread` until the helper
+// has finished with the closure and handed the result back, so the closure's
+// captures (C arguments and borrows of them) are used by one thread at a time,
+// as when the call runs on the caller's thread. The handles' own thread rules
+// (docs of each type) are unchanged by this: the caller is still inside the
+// call.
+unsafe impl<T> Send for OnHelper<T> {}
+impl<T> OnHelper<T> {
+    fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+/// [`run`] for a thread whose thread-locals are gone (see
+/// [`thread_locals_gone`]): the call runs on a short-lived thread of its own,
+/// with fresh thread-locals, and the caller waits for it. So clients may be
+/// created and used in destructors after `main` (docs/abi.md). A failure
+/// returns its code, but cannot be recorded for `oas_last_error()`, which
+/// gives NULL on such a thread.
+fn run_on_helper_thread<T, F>(f: F) -> Result<T, oas_result>
+where
+    F: FnOnce() -> FfiResult<T>,
+{
+    let job = OnHelper(f);
+    let joined = std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .name("liboas-late-call".into())
+            .spawn_scoped(s, move || {
+                let f = job.into_inner();
+                let outcome =
+                    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|p| Err(panic_error(p)));
+                OnHelper(outcome.map_err(|e| e.code))
+            })
+            .map(|handle| handle.join())
+    });
+    match joined {
+        Ok(Ok(outcome)) => outcome.into_inner(),
+        // The helper could not start, or panicked outside catch_unwind.
+        Ok(Err(_)) | Err(_) => Err(OAS_RESULT_INTERNAL),
+    }
 }
 
 /// The panic boundary for an export returning `oas_result`. Clears the calling
