@@ -66,7 +66,8 @@ endif()
 # pkg-config: liboas (the shared library; Libs.private lists what a static
 # link needs) and liboas-static (links liboas.a even where liboas.so is
 # installed next to it, which -loas cannot). The prefix is ${pcfiledir}
-# relative, so the files are right wherever the tree is installed.
+# relative, so the files are right wherever the tree is installed; the .deb's
+# copies name /usr (CPACK_PRE_BUILD_SCRIPTS below).
 if(IS_ABSOLUTE "${CMAKE_INSTALL_LIBDIR}" OR IS_ABSOLUTE "${CMAKE_INSTALL_INCLUDEDIR}")
   message(FATAL_ERROR "liboas: CMAKE_INSTALL_LIBDIR and CMAKE_INSTALL_INCLUDEDIR must be relative to the prefix")
 endif()
@@ -134,5 +135,7 @@ endif()
 # Both need `file` and `readelf` (apt-get install file binutils).
 set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON)
 set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS_POLICY "=")
+# The package's .pc files name /usr itself (cmake/cpack-pre-build.cmake).
+set(CPACK_PRE_BUILD_SCRIPTS "${CMAKE_SOURCE_DIR}/cmake/cpack-pre-build.cmake")
 set(CPACK_SOURCE_GENERATOR "")
 include(CPack)

@@ -75,27 +75,30 @@ fi
 echo "installed tree: ${#expected[@]} paths, SONAME $soname, no RUNPATH, stripped"
 
 # --- 2. the installed emulator ----------------------------------------------
-tests/c/emulator_fixture.sh start "$prefix/bin/oas-emulator" "$work/emulator" >/dev/null
-OAS_ENDPOINT="$(cat "$work/emulator/url")"
+tests/c/emulator_fixture.sh start "$prefix/bin/oas-emulator" "$work/emulator" >/dev/null ||
+  fail "the installed oas-emulator did not start"
+OAS_ENDPOINT="$(cat "$work/emulator/url")" || fail "no emulator URL"
 export OAS_ENDPOINT OAS_ACCESS_ID=OASEMULATORTESTID OAS_ACCESS_KEY=OASEmulatorTestSecret000000000000
 
 # --- 3. C with pkg-config ---------------------------------------------------
 export PKG_CONFIG_LIBDIR="$prefix/$libdir/pkgconfig"
 unset PKG_CONFIG_PATH
 [[ "$(pkg-config --modversion liboas)" == "$version" ]] || fail "pkg-config --modversion liboas is not $version"
-natives="$(sed -n 's/^Libs.private: //p' "$prefix/$libdir/pkgconfig/liboas.pc")"
+natives="$(sed -n 's/^Libs.private: //p' "$prefix/$libdir/pkgconfig/liboas.pc")" || fail "reading liboas.pc"
 [[ -n "$natives" ]] || fail "liboas.pc has no Libs.private"
 [[ "$(pkg-config --static --libs liboas)" == *"$natives"* ]] || fail "pkg-config --static --libs liboas lacks $natives"
 cflags=(-std=c99 -Wall -Wextra -Werror -pedantic)
 # shellcheck disable=SC2046 # word splitting of pkg-config output is intended
-cc "${cflags[@]}" tests/consumer/c/app.c $(pkg-config --cflags --libs liboas) -o "$work/app_c_shared"
+cc "${cflags[@]}" tests/consumer/c/app.c $(pkg-config --cflags --libs liboas) -o "$work/app_c_shared" ||
+  fail "cc with pkg-config liboas"
 # shellcheck disable=SC2046
-cc "${cflags[@]}" tests/consumer/c/app.c $(pkg-config --static --cflags --libs liboas-static) -o "$work/app_c_static"
+cc "${cflags[@]}" tests/consumer/c/app.c $(pkg-config --static --cflags --libs liboas-static) -o "$work/app_c_static" ||
+  fail "cc with pkg-config --static liboas-static"
 
 # check_links <program> shared|static: which liboas the loader would map.
 check_links() {
   local deps
-  deps="$(LD_LIBRARY_PATH="$prefix/$libdir" ldd "$1")"
+  deps="$(LD_LIBRARY_PATH="$prefix/$libdir" ldd "$1")" || fail "ldd $1 failed"
   if [[ "$2" == shared ]]; then
     grep -q "$soname => $prefix/$libdir/$soname" <<<"$deps" || fail "$1 does not load $soname from the prefix: $deps"
   elif grep -q liboas <<<"$deps"; then
@@ -145,6 +148,13 @@ done
 grep -qx "./usr/$libdir/$soname -> liboas.so.$version" "$work/deb.list" || fail "the .deb's $soname is not a link"
 grep -qx "./usr/$libdir/liboas.so -> $soname" "$work/deb.list" || fail "the .deb's liboas.so is not a link"
 grep -v '^\./usr/' "$work/deb.list" | grep -vx '\./' && fail "the .deb installs outside /usr"
+mkdir "$work/deb/root"
+dpkg-deb -x "$deb" "$work/deb/root"
+for pc in liboas liboas-static; do
+  grep -qx 'prefix=/usr' "$work/deb/root/usr/$libdir/pkgconfig/$pc.pc" || fail "the .deb's $pc.pc does not name prefix=/usr"
+done
+read -r -a deb_flags < <(PKG_CONFIG_LIBDIR="$work/deb/root/usr/$libdir/pkgconfig" pkg-config --cflags --libs liboas)
+[[ "${deb_flags[*]}" == "-loas" ]] || fail "the .deb's liboas.pc gives '${deb_flags[*]}', not just -loas"
 [[ "$(dpkg-deb -f "$deb" Package)" == liboas ]] || fail "package name"
 [[ "$(dpkg-deb -f "$deb" Version)" == "$version" ]] || fail "package version"
 [[ "$(dpkg-deb -f "$deb" Depends)" == *libc6* ]] || fail "Depends lacks libc6: $(dpkg-deb -f "$deb" Depends)"
