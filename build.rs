@@ -14,7 +14,8 @@ fn main() {
     // drift check in scripts/test.sh sees it.
     println!("cargo:rerun-if-changed=include/oas.h");
 
-    // The ABI name: bumped only when the ABI breaks (STYLE rule 12).
+    // The ABI name: bumped only when a 1.x release breaks the ABI (docs/conventions.md,
+    // "Versions and ABI"); 0.x releases keep liboas.so.0 and list their breaks in README.md.
     println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,liboas.so.0");
 
     let mut config = cbindgen::Config::from_file(root.join("cbindgen.toml"))

@@ -69,6 +69,12 @@ pub enum Error {
     /// The server answered with a non-2xx status.
     #[error("{0}")]
     Server(Box<ServerError>),
+    /// What was looked up does not exist, found out without a server error
+    /// (e.g. [`crate::Vault::get_by_name`] listed every vault and none has the
+    /// name). A server's own "not found" answers stay [`Error::Server`];
+    /// [`Error::is_not_found`] covers both.
+    #[error("not found: {0}")]
+    NotFound(String),
     /// The server's answer could not be understood.
     #[error("unexpected response: {0}")]
     Protocol(String),
@@ -107,6 +113,19 @@ impl Error {
         Error::Io {
             context: context.into(),
             source,
+        }
+    }
+
+    /// Whether this says that something does not exist: [`Error::NotFound`],
+    /// or a server answer with HTTP 404 or a code ending in `NotExists` or
+    /// `NotFound` (`VaultNotExists`, `JobNotExists`, `ResourceNotFound`, ...).
+    pub fn is_not_found(&self) -> bool {
+        match self {
+            Error::NotFound(_) => true,
+            Error::Server(s) => {
+                s.status == 404 || s.code.ends_with("NotExists") || s.code.ends_with("NotFound")
+            }
+            _ => false,
         }
     }
 

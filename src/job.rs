@@ -336,7 +336,7 @@ impl Job {
     /// the status once if needed and fails with [`Error::JobNotReady`] or
     /// [`Error::JobFailed`].
     pub fn ensure_ready(&mut self, block: bool) -> Result<()> {
-        self.ensure_ready_cancellable(block, None)
+        self.ensure_ready_cancellable(block, None, None)
     }
 
     /// [`Job::ensure_ready`] whose wait also stops when `cancel` is set (the
@@ -345,6 +345,7 @@ impl Job {
         &mut self,
         block: bool,
         cancel: Option<&CancelToken>,
+        wait: Option<&WaitOptions>,
     ) -> Result<()> {
         if !self.has_output() {
             return Err(Error::InvalidState(format!(
@@ -356,7 +357,7 @@ impl Job {
             return self.outcome();
         }
         if block {
-            let mut opts = self.wait_options.clone();
+            let mut opts = wait.unwrap_or(&self.wait_options).clone();
             if opts.cancel.is_none() {
                 opts.cancel = cancel.cloned();
             }
@@ -411,13 +412,15 @@ impl Job {
     }
 
     /// Returns a reusable retrieval of `archive_id` ([`Job::find_reusable`])
-    /// or starts a new one (`range` `None` = the whole archive).
+    /// or starts a new one (`range` `None` = the whole archive). The
+    /// arguments after the ids are in the order of
+    /// [`Vault::retrieve_archive`]: description, then range.
     pub fn retrieve_archive_reuse(
         client: &Client,
         vault_id: &str,
         archive_id: &str,
-        range: Option<ByteRange>,
         description: Option<&str>,
+        range: Option<ByteRange>,
     ) -> Result<Job> {
         if let Some(d) = description {
             check_description(d)?;
@@ -446,8 +449,8 @@ impl Vault {
             self.client(),
             self.id(),
             archive_id,
-            byte_range,
             description,
+            byte_range,
         )
     }
 }

@@ -355,11 +355,12 @@ impl Uploader {
         let t = Transfer::new(
             size,
             progress,
-            self.client.options().bandwidth_limit,
+            opts.bandwidth_limit(self.client.options()),
             stop.clone(),
         );
         *lock(&self.transfer) = Some(Arc::clone(&t));
-        let result = self.run_parts(path, &file, size, known, &t);
+        let workers = opts.workers(self.client.options());
+        let result = self.run_parts(path, &file, size, known, &t, workers);
         if own.is_cancelled() {
             // Let the caller resume with this object.
             *lock(&self.cancel) = CancelToken::new();
@@ -374,9 +375,9 @@ impl Uploader {
         size: u64,
         known: HashMap<ByteRange, (String, String)>,
         t: &Arc<Transfer>,
+        workers: usize,
     ) -> Result<String> {
         let plan = self.plan(size, path)?;
-        let workers = self.client.options().workers;
         let stop = t.cancel_token();
         let what = format!("upload {}", self.id());
         let hash = |r: &ByteRange| {

@@ -44,7 +44,7 @@ impl Vault {
 
     /// The vault named `name`, found by listing every vault (the service
     /// addresses vaults by id only). No such vault is
-    /// [`Error::InvalidArgument`] with the message `Vault not exists: <name>`.
+    /// [`Error::NotFound`] with the message `Vault not exists: <name>`.
     pub fn get_by_name(client: &Client, name: &str) -> Result<Vault> {
         crate::api::validate_vault_name(name)?;
         client
@@ -52,7 +52,7 @@ impl Vault {
             .into_iter()
             .find(|v| v.vault_name == name)
             .map(|info| Vault::from_info(client, info))
-            .ok_or_else(|| Error::InvalidArgument(format!("Vault not exists: {name}")))
+            .ok_or_else(|| Error::NotFound(format!("Vault not exists: {name}")))
     }
 
     /// Deletes the vault with id `vault_id` (it must be empty).
@@ -147,9 +147,10 @@ impl Vault {
         self.upload_archive_with(path, description, &UploadOptions::default())
     }
 
-    /// [`upload_archive`](Vault::upload_archive) with a progress callback and a
-    /// cancel token. A cancelled or failed multipart upload stays on the
-    /// server: its id is in the error message, and
+    /// [`upload_archive`](Vault::upload_archive) with per-call options. A
+    /// cancelled or failed multipart upload stays on the server: its id is
+    /// given to `opts.on_upload_id` when the upload starts (and is in the
+    /// error message), and
     /// [`recover_uploader`](Vault::recover_uploader) + `resume` continue it.
     pub fn upload_archive_with(
         &self,
@@ -159,7 +160,7 @@ impl Vault {
     ) -> Result<String> {
         let path = path.as_ref();
         let (file, size) = upload::open_source(path)?;
-        if size <= self.client.options().upload_threshold {
+        if size <= opts.upload_threshold(self.client.options()) {
             return upload::upload_single(
                 &self.client,
                 self.id(),
@@ -171,7 +172,8 @@ impl Vault {
             );
         }
         drop(file);
-        let uploader = self.initiate_uploader(path, description)?;
+        let uploader = self.initiate_uploader_with(path, description, opts)?;
+        opts.report_upload_id(uploader.id());
         uploader.start_with(opts)
     }
 
@@ -197,9 +199,21 @@ impl Vault {
         path: impl AsRef<Path>,
         description: Option<&str>,
     ) -> Result<Uploader> {
+        self.initiate_uploader_with(path, description, &UploadOptions::default())
+    }
+
+    /// [`initiate_uploader`](Vault::initiate_uploader) with the part size of
+    /// `opts` (`UploadOptions::part_size`; the other fields apply to
+    /// `start`/`resume`).
+    pub fn initiate_uploader_with(
+        &self,
+        path: impl AsRef<Path>,
+        description: Option<&str>,
+        opts: &UploadOptions,
+    ) -> Result<Uploader> {
         let path = path.as_ref();
         let (_, size) = upload::open_source(path)?;
-        let part_size = upload::plan_part_size(self.client.options(), size)?;
+        let part_size = upload::plan_part_size(opts.part_size(self.client.options()), size)?;
         let id = self
             .client
             .initiate_multipart_upload(self.id(), part_size, description)?;

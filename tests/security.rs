@@ -199,17 +199,21 @@ unsafe extern "C" fn collect_line(
 fn no_secret_in_c_log_callback_lines() {
     let _guard = lock_logs();
     let lines: &'static Mutex<Vec<String>> = Box::leak(Box::new(Mutex::new(Vec::new())));
-    let rc = oas_set_log_callback(
-        Some(collect_line),
-        lines as *const _ as *mut c_void,
-        OAS_LOG_TRACE,
-    );
+    // SAFETY: a callback and a userdata that live for the whole process.
+    let rc = unsafe {
+        oas_set_log_callback(
+            Some(collect_line),
+            lines as *const _ as *mut c_void,
+            OAS_LOG_TRACE,
+        )
+    };
     assert_eq!(rc, OAS_RESULT_OK);
     let emu = emulator_with_credentials();
     let dir = tempfile::tempdir().unwrap();
     let signatures = run_operations(&emu, dir.path());
     assert_eq!(
-        oas_set_log_callback(None, std::ptr::null_mut(), 0),
+        // SAFETY: turning logging off passes no pointer on.
+        unsafe { oas_set_log_callback(None, std::ptr::null_mut(), 0) },
         OAS_RESULT_OK
     );
     let lines = lines.lock().unwrap().clone();

@@ -179,7 +179,7 @@ fn bandwidth_limit_holds_the_average() {
             r2.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             true
         })),
-        cancel: None,
+        ..Default::default()
     };
     let start = Instant::now();
     let id = v.upload_archive_with(f.path(), None, &opts).unwrap();

@@ -64,6 +64,9 @@ pub struct DownloadOptions {
     pub workers: Option<usize>,
     /// Bytes per second; `None` = the client's `bandwidth_limit` (0 = none).
     pub bandwidth_limit: Option<u64>,
+    /// How a `block` download waits for the job; `None` = the default
+    /// schedule, no timeout.
+    pub wait: Option<crate::job::WaitOptions>,
 }
 
 impl std::fmt::Debug for DownloadOptions {
@@ -74,6 +77,7 @@ impl std::fmt::Debug for DownloadOptions {
             .field("range_size", &self.range_size)
             .field("workers", &self.workers)
             .field("bandwidth_limit", &self.bandwidth_limit)
+            .field("wait", &self.wait)
             .finish()
     }
 }
@@ -236,7 +240,7 @@ impl Job {
                 "range {range}: the start must be a multiple of 1 MiB (1048576)"
             )));
         }
-        self.ensure_ready_cancellable(block, options.cancel.as_ref())?;
+        self.ensure_ready_cancellable(block, options.cancel.as_ref(), options.wait.as_ref())?;
         let output = OutputInfo::of(self)?;
         output.check_range(range)?;
         let chunk_size = if chunk_size == 0 {

@@ -93,7 +93,7 @@ impl Job {
         block: bool,
         options: &DownloadOptions,
     ) -> Result<()> {
-        self.ensure_ready_cancellable(block, options.cancel.as_ref())?;
+        self.ensure_ready_cancellable(block, options.cancel.as_ref(), options.wait.as_ref())?;
         let output = OutputInfo::of(self)?;
         let chunk_size = if chunk_size == 0 {
             DEFAULT_CHUNK_SIZE

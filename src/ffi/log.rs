@@ -37,6 +37,7 @@ struct UserData(*mut c_void);
 // SAFETY: the C contract makes the callback and its userdata usable from any
 // thread; the library only passes the pointer back.
 unsafe impl Send for UserData {}
+// SAFETY: as for Send: the library never reads through the pointer.
 unsafe impl Sync for UserData {}
 
 impl UserData {
@@ -57,7 +58,7 @@ impl UserData {
 /// Returns `OAS_RESULT_OK`, or `OAS_RESULT_INVALID_ARGUMENT` for a level
 /// outside 1..5 (the previous callback then stays in place).
 #[no_mangle]
-pub extern "C" fn oas_set_log_callback(
+pub unsafe extern "C" fn oas_set_log_callback(
     callback: oas_log_callback,
     userdata: *mut c_void,
     level: u32,
