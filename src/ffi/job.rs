@@ -605,6 +605,8 @@ pub unsafe extern "C" fn oas_job_download_by_range(
     opts: *const oas_download_options,
 ) -> oas_result {
     ffi_call(|| {
+        // SAFETY: NULL or a live job (C contract); checked first, as the handle.
+        unsafe { oas_job::try_ref(job, "job")? };
         // SAFETY: NULL or a NUL-terminated string (C contract).
         let path = std::path::Path::new(unsafe { try_path(path, "path")? });
         // SAFETY: NULL or a valid oas_byte_range (C contract).
@@ -631,6 +633,8 @@ pub unsafe extern "C" fn oas_job_download_by_range_fd(
     opts: *const oas_download_options,
 ) -> oas_result {
     ffi_call(|| {
+        // SAFETY: NULL or a live job (C contract); checked first, as the handle.
+        unsafe { oas_job::try_ref(job, "job")? };
         // SAFETY: NULL or a valid oas_byte_range (C contract).
         let r = unsafe { try_range_arg(range, "range")? };
         // SAFETY: NULL or a live job and options (C contract).
@@ -659,6 +663,8 @@ pub unsafe extern "C" fn oas_job_download_to_file(
     opts: *const oas_download_options,
 ) -> oas_result {
     ffi_call(|| {
+        // SAFETY: NULL or a live job (C contract); checked first, as the handle.
+        unsafe { oas_job::try_ref(job, "job")? };
         // SAFETY: NULL or a NUL-terminated string (C contract).
         let path = std::path::Path::new(unsafe { try_path(path, "path")? });
         // SAFETY: NULL or a live job and options (C contract).

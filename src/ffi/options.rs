@@ -134,7 +134,7 @@ pub(crate) unsafe fn read<T: OptionsStruct>(p: *const T, name: &str) -> FfiResul
         if let Some(i) = tail.iter().position(|&b| b != 0) {
             return Err(FfiError::invalid(format!(
                 "`{name}` sets byte {} of a {}-byte {}, beyond the {} bytes this library \
-                 (liboas {}) knows: a newer field it cannot honour",
+                 (liboas {}) knows: it sets a field this version does not know",
                 size_of::<T>() + i,
                 size,
                 T::NAME,

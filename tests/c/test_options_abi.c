@@ -187,6 +187,7 @@ static void transfer_options(const oas_client *c) {
   CHECK(oas_uploader_part_size(u) == MIB); /* the field inside `size` was read */
   CHECK_OK(oas_uploader_start(u, uo, &archive));
   oas_uploader_free(u);
+  u = NULL;
 
   /* Newer upload caller: a zero tail passes, a set one is refused. */
   memset(&g_new_upload, GUARD, sizeof g_new_upload);
