@@ -12,7 +12,7 @@
 #include <sys/socket.h>
 
 /* The emulator's port from OAS_ENDPOINT; exits when it is not set. */
-static int emu_port(void) {
+static inline int emu_port(void) {
   const char *ep = getenv("OAS_ENDPOINT");
   const char *colon = ep ? strrchr(ep, ':') : NULL;
   if (!colon) {
@@ -26,7 +26,7 @@ static int emu_port(void) {
  * (NUL-terminated, truncated to `cap`). Returns the HTTP status or -1. Sent
  * with MSG_NOSIGNAL: the test's own socket must not raise the SIGPIPE that
  * test_sigpipe watches for. */
-static int emu_request(const char *method, const char *path, const char *body, char *reply,
+static inline int emu_request(const char *method, const char *path, const char *body, char *reply,
                        size_t cap) {
   struct sockaddr_in a;
   char req[8192];
@@ -63,7 +63,7 @@ static int emu_request(const char *method, const char *path, const char *body, c
 }
 
 /* Replaces the emulator's fault rules with `rules_json` (a JSON array). */
-static void emu_set_faults(const char *rules_json) {
+static inline void emu_set_faults(const char *rules_json) {
   char reply[4096], body[4096];
   emu_request("DELETE", "/_emulator/faults", NULL, reply, sizeof reply);
   snprintf(body, sizeof body, "{\"rules\": %s}", rules_json);
@@ -74,7 +74,7 @@ static void emu_set_faults(const char *rules_json) {
 }
 
 /* Requests of `op` counted since start or the last emu_reset_stats(). */
-static long emu_count(const char *op) {
+static inline long emu_count(const char *op) {
   char reply[16384], key[128];
   const char *p;
   if (emu_request("GET", "/_emulator/stats", NULL, reply, sizeof reply) != 200) {
@@ -86,7 +86,7 @@ static long emu_count(const char *op) {
   return p ? atol(p + strlen(key)) : 0;
 }
 
-static void emu_reset_stats(void) {
+static inline void emu_reset_stats(void) {
   char reply[1024];
   emu_request("DELETE", "/_emulator/stats", NULL, reply, sizeof reply);
 }
@@ -94,7 +94,7 @@ static void emu_reset_stats(void) {
 /* A client for the emulator with short retry delays and the given workers,
  * part size and upload threshold (0 = the defaults). The one place these
  * tests fill oas_client_options. */
-static const oas_client *emu_client(unsigned workers, uint64_t part_size, uint64_t threshold) {
+static inline const oas_client *emu_client(unsigned workers, uint64_t part_size, uint64_t threshold) {
   oas_client_options o;
   const oas_client *c = NULL;
   oas_client_options_init(&o);
