@@ -70,9 +70,6 @@ fn link_soname_next_to_the_library() {
     }
     let _ = std::fs::remove_file(&link);
     if let Err(e) = std::os::unix::fs::symlink("liboas.so", &link) {
-        println!(
-            "cargo:warning=could not create {}: {e}",
-            link.display()
-        );
+        println!("cargo:warning=could not create {}: {e}", link.display());
     }
 }

@@ -575,7 +575,10 @@ mod tests {
                 })
                 .find(|t| *t >= s(2))
                 .unwrap();
-            assert!(seen <= Duration::from_millis(3300), "2 s job seen at {seen:?}");
+            assert!(
+                seen <= Duration::from_millis(3300),
+                "2 s job seen at {seen:?}"
+            );
         }
         assert_eq!(WaitOptions::jittered(s(10), 0.0), s(10));
         assert_eq!(WaitOptions::jittered(s(10), 2.0), s(11));

@@ -285,16 +285,14 @@ impl PartTarget<'_> {
             }
             // The bytes sent stay counted: progress never goes back
             // (transfer.rs, "What `done` counts").
-            Err(e) => {
-                Err(match e {
-                    Error::Cancelled(m) => Error::Cancelled(m),
-                    e => Error::Upload(format!(
-                        "upload {} to vault {}: part {range} failed: {e}; the upload is kept \
+            Err(e) => Err(match e {
+                Error::Cancelled(m) => Error::Cancelled(m),
+                e => Error::Upload(format!(
+                    "upload {} to vault {}: part {range} failed: {e}; the upload is kept \
                          on the server and can be resumed with its id",
-                        self.upload_id, self.vault_id
-                    )),
-                })
-            }
+                    self.upload_id, self.vault_id
+                )),
+            }),
         }
     }
 

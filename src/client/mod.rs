@@ -579,7 +579,10 @@ fn log_exchange(req: &Request, attempt: u32, outcome: &Result<Response>, took: D
             if enabled(Level::Trace) {
                 let mut lines = format!("{} response {}", req.op, resp.status());
                 for (k, v) in resp.headers() {
-                    lines.push_str(&format!("\n< {k}: {}", String::from_utf8_lossy(v.as_bytes())));
+                    lines.push_str(&format!(
+                        "\n< {k}: {}",
+                        String::from_utf8_lossy(v.as_bytes())
+                    ));
                 }
                 crate::oas_log!(Level::Trace, "oas::http", "{lines}");
             }
