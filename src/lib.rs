@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod client;
+pub mod credentials;
 pub mod digest;
 pub mod download;
 pub mod error;
