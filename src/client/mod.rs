@@ -96,6 +96,9 @@ pub struct ClientOptions {
     pub verify_tls: bool,
     /// `User-Agent` header.
     pub user_agent: String,
+    /// Default OSS host of pull/push jobs called with an empty host (set from the
+    /// credentials file's `osshost` when that file completed the options).
+    pub oss_host: Option<String>,
 }
 
 impl Default for ClientOptions {
@@ -116,6 +119,7 @@ impl Default for ClientOptions {
             ca_file: None,
             verify_tls: true,
             user_agent: format!("liboas/{}", env!("CARGO_PKG_VERSION")),
+            oss_host: None,
         }
     }
 }
@@ -139,6 +143,7 @@ impl std::fmt::Debug for ClientOptions {
             .field("ca_file", &self.ca_file)
             .field("verify_tls", &self.verify_tls)
             .field("user_agent", &self.user_agent)
+            .field("oss_host", &self.oss_host)
             .finish()
     }
 }
@@ -326,9 +331,39 @@ fn check_proxy(proxy: &str) -> Result<reqwest::Proxy> {
 }
 
 impl Client {
-    /// A client for the given options. Fails on an invalid endpoint, proxy or CA
-    /// file, or empty credentials.
+    /// A client for the given options. An empty endpoint, access id or access
+    /// key is completed from the environment or the `oascmd` credentials file
+    /// ([`crate::credentials`]); fields set in the options always win. Fails on
+    /// an invalid endpoint, proxy or CA file, or when no source completes the
+    /// credentials (the error names every source tried).
     pub fn new(options: ClientOptions) -> Result<Client> {
+        Client::with_environment(options, &crate::credentials::ProcessEnvironment)
+    }
+
+    /// [`Client::new`], completing unset credentials from `env` instead of the
+    /// process environment.
+    pub fn with_environment(
+        mut options: ClientOptions,
+        env: &dyn crate::credentials::Environment,
+    ) -> Result<Client> {
+        if options.endpoint.is_empty()
+            || options.access_id.is_empty()
+            || options.access_key.is_empty()
+        {
+            let set = |s: &String| Some(s.clone()).filter(|s| !s.is_empty());
+            let given = crate::credentials::PartialCredentials {
+                endpoint: set(&options.endpoint),
+                access_id: set(&options.access_id),
+                access_key: set(&options.access_key),
+            };
+            let found = crate::credentials::resolve(&given, env)?;
+            options.endpoint = found.endpoint;
+            options.access_id = found.access_id;
+            options.access_key = found.access_key;
+            if options.oss_host.is_none() {
+                options.oss_host = found.oss_host;
+            }
+        }
         let base = check_endpoint(&options.endpoint)?;
         if options.access_id.is_empty() || options.access_key.is_empty() {
             return Err(Error::InvalidArgument(
