@@ -18,7 +18,7 @@ use reqwest::Method;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -268,6 +268,9 @@ struct Inner {
     streamer: stream::Streamer,
     base: String,
     options: ClientOptions,
+    /// Server clock minus ours, in milliseconds, learned from a
+    /// `RequestTimeTooSkewed` answer; added to the `Date` of every request.
+    clock_offset_ms: AtomicI64,
 }
 
 /// A thread-safe client: credentials, options and one shared connection pool.
@@ -426,6 +429,7 @@ impl Client {
                 streamer,
                 base,
                 options,
+                clock_offset_ms: AtomicI64::new(0),
             }),
         })
     }
@@ -445,6 +449,7 @@ impl Client {
     pub fn execute(&self, req: &Request) -> Result<Response> {
         let policy = &self.inner.options.retry;
         let mut attempt = 1;
+        let mut skew_corrected = false;
         loop {
             if let Some(c) = &req.cancel {
                 if c.is_cancelled() {
@@ -460,6 +465,12 @@ impl Client {
             };
             if cancelled {
                 return Err(Error::Cancelled(format!("{} {}", req.op, req.context)));
+            }
+            // A skewed clock is corrected once per request, at once and
+            // outside the retry budget: the next attempt carries the server's time.
+            if !skew_corrected && self.learn_clock_offset(req, &failure) {
+                skew_corrected = true;
+                continue;
             }
             if attempt >= policy.max_attempts || !retryable(&failure, req.retry_invalid_digest) {
                 return Err(failure);
@@ -489,9 +500,61 @@ impl Client {
         }
     }
 
+    /// The offset between the server's clock and ours that the client applies
+    /// to its requests' `Date` (zero until a `RequestTimeTooSkewed` answer).
+    pub fn clock_offset(&self) -> (bool, Duration) {
+        let ms = self.inner.clock_offset_ms.load(Ordering::Relaxed);
+        (ms >= 0, Duration::from_millis(ms.unsigned_abs()))
+    }
+
+    /// On `RequestTimeTooSkewed`, takes the server's time from the answer's
+    /// `Date` header and keeps the offset for every later request of this
+    /// client. Returns true when an offset was taken (worth one retry).
+    fn learn_clock_offset(&self, req: &Request, failure: &Error) -> bool {
+        let Some(server) = failure.server() else {
+            return false;
+        };
+        if server.code != "RequestTimeTooSkewed" {
+            return false;
+        }
+        let Some(server_time) = server
+            .headers
+            .get("date")
+            .and_then(|d| httpdate::parse_http_date(d).ok())
+        else {
+            return false;
+        };
+        let now = std::time::SystemTime::now();
+        let offset_ms = match server_time.duration_since(now) {
+            Ok(ahead) => ahead.as_millis() as i64,
+            Err(behind) => -(behind.duration().as_millis() as i64),
+        };
+        self.inner
+            .clock_offset_ms
+            .store(offset_ms, Ordering::Relaxed);
+        oas_warn!(
+            "oas::client",
+            "{} {}: the server's clock differs from ours by {:+.1} s (RequestTimeTooSkewed); \
+             signing this and later requests with the server's time",
+            req.op,
+            req.context,
+            offset_ms as f64 / 1000.0
+        );
+        // Worth one retry even when another request learned the same offset
+        // first: this one was signed before that.
+        true
+    }
+
     fn send_once(&self, req: &Request) -> Result<Response> {
         let opts = &self.inner.options;
-        let date = httpdate::fmt_http_date(std::time::SystemTime::now());
+        let offset_ms = self.inner.clock_offset_ms.load(Ordering::Relaxed);
+        let now = std::time::SystemTime::now();
+        let now = if offset_ms >= 0 {
+            now + Duration::from_millis(offset_ms as u64)
+        } else {
+            now - Duration::from_millis(offset_ms.unsigned_abs())
+        };
+        let date = httpdate::fmt_http_date(now);
         let mut headers: Vec<(String, String)> = req.headers.clone();
         headers.push(("x-oas-version".into(), PROTOCOL_VERSION.into()));
         let resource =
