@@ -22,8 +22,8 @@ use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Value sent in `x-oas-version` (what the reference SDK sends; the service does
-/// not validate it).
+/// Default value of `x-oas-version` (what the reference SDK sends; the service
+/// does not validate it); [`ClientOptions::protocol_version`] changes it.
 pub const PROTOCOL_VERSION: &str = "0.2.5";
 
 /// How failed requests are retried.
@@ -96,6 +96,9 @@ pub struct ClientOptions {
     pub verify_tls: bool,
     /// `User-Agent` header.
     pub user_agent: String,
+    /// Value of the `x-oas-version` header (default [`PROTOCOL_VERSION`],
+    /// what the official SDKs send; the API manual's examples show `2014-01-01`).
+    pub protocol_version: String,
     /// Default OSS host of pull/push jobs called with an empty host (set from the
     /// credentials file's `osshost` when that file completed the options).
     pub oss_host: Option<String>,
@@ -120,6 +123,7 @@ impl Default for ClientOptions {
             verify_tls: true,
             user_agent: format!("liboas/{}", env!("CARGO_PKG_VERSION")),
             oss_host: None,
+            protocol_version: PROTOCOL_VERSION.to_string(),
         }
     }
 }
@@ -144,6 +148,7 @@ impl std::fmt::Debug for ClientOptions {
             .field("verify_tls", &self.verify_tls)
             .field("user_agent", &self.user_agent)
             .field("oss_host", &self.oss_host)
+            .field("protocol_version", &self.protocol_version)
             .finish()
     }
 }
@@ -373,6 +378,16 @@ impl Client {
                 "access id and access key must not be empty".into(),
             ));
         }
+        for (name, value) in [
+            ("protocol version", &options.protocol_version),
+            ("user agent", &options.user_agent),
+        ] {
+            if value.is_empty() || http::HeaderValue::from_str(value).is_err() {
+                return Err(Error::InvalidArgument(format!(
+                    "{name} {value:?} is not a usable header value (empty or control characters)"
+                )));
+            }
+        }
         if options.workers == 0 || options.workers > 256 {
             return Err(Error::InvalidArgument(format!(
                 "workers must be between 1 and 256 (got {})",
@@ -556,7 +571,7 @@ impl Client {
         };
         let date = httpdate::fmt_http_date(now);
         let mut headers: Vec<(String, String)> = req.headers.clone();
-        headers.push(("x-oas-version".into(), PROTOCOL_VERSION.into()));
+        headers.push(("x-oas-version".into(), opts.protocol_version.clone()));
         let resource =
             sign::canonical_resource(&req.path, req.limit.as_deref(), req.marker.as_deref());
         let sts = sign::string_to_sign(
