@@ -16,6 +16,7 @@ pub mod job;
 pub mod log;
 mod md5core;
 pub mod model;
+pub mod purge;
 pub mod ranges;
 pub mod transfer;
 pub mod upload;
