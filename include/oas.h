@@ -53,12 +53,14 @@
 #define OAS_LOG_INFO 3
 
 /**
- * Requests, responses and other detail.
+ * One line per HTTP request, target "oas::http": operation, method, path,
+ * status, request id, attempt, bytes sent and received, duration.
  */
 #define OAS_LOG_DEBUG 4
 
 /**
- * Everything.
+ * Wire detail on "oas::http": the URL and request headers (`> name: value`)
+ * and the response headers (`< name: value`); never `Authorization`.
  */
 #define OAS_LOG_TRACE 5
 
@@ -347,7 +349,9 @@ typedef void (*oas_log_callback)(void *userdata, uint32_t level, const char *tar
 #define OAS_RESULT_TRANSPORT 300
 
 /**
- * The request timed out at the transport level.
+ * The request got no HTTP answer in time: the connect timeout
+ * (`connect_timeout_ms`) or the read timeout (`read_timeout_ms`) ran out,
+ * after the retries of the policy. Kind `OAS_ERROR_KIND_TRANSPORT`.
  */
 #define OAS_RESULT_TIMEOUT 301
 
@@ -388,7 +392,8 @@ typedef void (*oas_log_callback)(void *userdata, uint32_t level, const char *tar
 #define OAS_RESULT_JOB_FAILED 603
 
 /**
- * A wait ran out of time.
+ * A job wait ran out of its own `timeout_ms` (`oas_job_wait`) before the job
+ * finished. Transport timeouts are `OAS_RESULT_TIMEOUT`.
  */
 #define OAS_RESULT_WAIT_TIMEOUT 604
 
@@ -596,11 +601,12 @@ oas_result oas_calc_num_part(uint64_t part_size, uint64_t total, uint64_t *count
 oas_result oas_calc_ranges(uint64_t part_size, uint64_t total, oas_byte_range *ranges_out, size_t capacity, size_t *count_out);
 
 /**
- * Part size for a multipart upload of `total` bytes with the SDK's rules
- * (spec §7): `total` must be 64 MiB to 40 000 GiB; a `requested` size of 0,
- * not a multiple of 1 MiB, below 64 MiB or above 4 GiB becomes 64 MiB; if that
- * needs more than 10 000 parts, the smallest power-of-two MiB size that fits
- * is used. Written to `part_size_out`. Thread-safe.
+ * Part size for a multipart upload of `total` bytes with the rules of the
+ * SDK's `Uploader.calc_part_size` (spec §7): `total` must be 64 MiB to
+ * 40 000 GiB; a `requested` size of 0, not a multiple of 1 MiB, below 64 MiB,
+ * larger than `total` or above 4 GiB (the largest part) becomes 64 MiB; if
+ * that needs more than 10 000 parts, the smallest power-of-two MiB size that
+ * fits is used. Written to `part_size_out`. Thread-safe.
  *
  * Returns `OAS_RESULT_OK`, `OAS_RESULT_NULL_ARGUMENT` or
  * `OAS_RESULT_INVALID_ARGUMENT` (total out of range).
@@ -777,7 +783,12 @@ bool oas_job_completed(const oas_job *job);
 
 /**
  * Bytes of the current or last download so far (including bytes a resumed
- * download found already done); 0 for NULL.
+ * download found already done); 0 for NULL. Never goes down, also not
+ * after a stop or a retry: a download resumed to the same target starts
+ * from the last figure of the stopped one. Takes no lock that a download
+ * holds, so it may be called from this job's own progress callback and
+ * from any thread while a download or wait runs. Does not touch
+ * `oas_last_error()`.
  */
 uint64_t oas_job_size_completed(const oas_job *job);
 
@@ -808,13 +819,18 @@ oas_result oas_job_outcome(const oas_job *job);
 
 /**
  * Polls until the job finishes: at once, then after `first_interval_ms`,
- * doubling up to `max_interval_ms` (0 = the defaults, 30 s and 15 min, so a
- * 4-hour job costs about 20 requests); gives up after `timeout_ms` (0 = never).
- * The same intervals are used by downloads called with `block`.
+ * doubling up to `max_interval_ms`, each sleep lengthened by a random 0-10 %
+ * (0 = the defaults, 1 s and 15 min: a job that ends after 2 s is seen about
+ * a second later, a 60 s job costs 7 status calls, a 4-hour job at most
+ * 30); gives up after `timeout_ms` (0 = never). These options apply to
+ * this call only: they are not kept on the handle, and a later download
+ * with `block` still waits until the job is done.
  *
  * Returns `OAS_RESULT_OK` when the job succeeded; `OAS_RESULT_JOB_FAILED`
- * with its status message; `OAS_RESULT_WAIT_TIMEOUT`; `OAS_RESULT_NULL_ARGUMENT`;
- * request errors as `oas_job_update_status`.
+ * with its status message; `OAS_RESULT_WAIT_TIMEOUT` when `timeout_ms`
+ * passed first; `OAS_RESULT_CANCELLED` (`oas_job_cancel`);
+ * `OAS_RESULT_NULL_ARGUMENT`; `OAS_RESULT_TRANSPORT`, `OAS_RESULT_TIMEOUT`,
+ * `OAS_RESULT_SERVER`, `OAS_RESULT_PROTOCOL` from the status requests.
  */
 oas_result oas_job_wait(oas_job *job, uint64_t first_interval_ms, uint64_t max_interval_ms, uint64_t timeout_ms);
 
@@ -853,12 +869,17 @@ oas_result oas_job_set_progress_callback(oas_job *job, oas_progress_fn callback,
  * server's tree etag; short reads and mismatches are retried. On failure
  * the file is removed.
  *
+ * With `block`, the wait uses the default schedule of `oas_job_wait` and
+ * has no timeout (nothing an earlier `oas_job_wait` was given applies), so
+ * it never returns `OAS_RESULT_WAIT_TIMEOUT`; `oas_job_cancel` stops it.
+ *
  * Returns `OAS_RESULT_OK`; `OAS_RESULT_NULL_ARGUMENT`, `OAS_RESULT_INVALID_UTF8`,
  * `OAS_RESULT_INVALID_ARGUMENT` (bad range, empty path); `OAS_RESULT_JOB_NOT_READY`
  * (without `block`), `OAS_RESULT_JOB_FAILED`, `OAS_RESULT_INVALID_STATE`
- * (OSS jobs have no output); `OAS_RESULT_HASH_MISMATCH`,
- * `OAS_RESULT_DOWNLOAD_FAILED`, `OAS_RESULT_CANCELLED`, `OAS_RESULT_IO`,
- * `OAS_RESULT_TRANSPORT`, `OAS_RESULT_SERVER`.
+ * (OSS jobs have no output; another download to the same file runs);
+ * `OAS_RESULT_HASH_MISMATCH`, `OAS_RESULT_DOWNLOAD_FAILED`,
+ * `OAS_RESULT_CANCELLED`, `OAS_RESULT_IO`, `OAS_RESULT_TRANSPORT`,
+ * `OAS_RESULT_TIMEOUT`, `OAS_RESULT_SERVER`, `OAS_RESULT_PROTOCOL`.
  */
 oas_result oas_job_download_by_range(oas_job *job, uint64_t start, uint64_t end, const char *path, size_t chunk_size, bool block);
 

@@ -63,9 +63,14 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-    /// The request never got an HTTP answer (connect, TLS, reset, timeout).
+    /// The request never got an HTTP answer (connect, TLS, reset).
     #[error("transport error: {0}")]
     Transport(String),
+    /// The request never got an HTTP answer in time: the connect timeout or
+    /// the read timeout ([`crate::ClientOptions`]) ran out. Retried like
+    /// [`Error::Transport`]; C: `OAS_RESULT_TIMEOUT`.
+    #[error("transport timeout: {0}")]
+    TransportTimeout(String),
     /// The server answered with a non-2xx status.
     #[error("{0}")]
     Server(Box<ServerError>),
@@ -87,7 +92,9 @@ pub enum Error {
     /// The job finished without success.
     #[error("job failed: {0}")]
     JobFailed(String),
-    /// A wait ran out of time.
+    /// A wait for a job ran out of time (`WaitOptions::timeout`); C:
+    /// `OAS_RESULT_WAIT_TIMEOUT`. Transport timeouts are
+    /// [`Error::TransportTimeout`].
     #[error("timed out: {0}")]
     Timeout(String),
     /// The transfer was stopped by the caller (progress callback or cancel).
@@ -108,6 +115,17 @@ impl Error {
             context: context.into(),
             source,
         }
+    }
+
+    /// True for failures to reach the server or hear its answer
+    /// ([`Error::Transport`], [`Error::TransportTimeout`]).
+    pub fn is_transport(&self) -> bool {
+        matches!(self, Error::Transport(_) | Error::TransportTimeout(_))
+    }
+
+    /// True when a connect or read timeout ran out ([`Error::TransportTimeout`]).
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Error::TransportTimeout(_))
     }
 
     /// The server error, when this is one.

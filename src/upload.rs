@@ -110,11 +110,6 @@ pub(crate) fn body_hook(t: &Arc<Transfer>, len: u64, sent: Arc<AtomicU64>) -> Re
     })
 }
 
-/// Takes back the progress a failed body counted.
-pub(crate) fn uncount(t: &Transfer, len: u64, sent: &AtomicU64) {
-    t.rewind(sent.load(Ordering::SeqCst).min(len));
-}
-
 /// Uploads a whole file with one request (A1): both digests from one read,
 /// then the body streams from the file.
 pub(crate) fn upload_single(
@@ -264,7 +259,7 @@ impl PartTarget<'_> {
             )));
         }
         let sent = Arc::new(AtomicU64::new(0));
-        let payload = payload.with_hook(Some(body_hook(t, range.len(), sent.clone())));
+        let payload = payload.with_hook(Some(body_hook(t, range.len(), sent)));
         let res = self.client.upload_part(
             self.vault_id,
             self.upload_id,
@@ -288,17 +283,16 @@ impl PartTarget<'_> {
                 );
                 Ok(d.tree_etag.clone())
             }
-            Err(e) => {
-                uncount(t, range.len(), &sent);
-                Err(match e {
-                    Error::Cancelled(m) => Error::Cancelled(m),
-                    e => Error::Upload(format!(
-                        "upload {} to vault {}: part {range} failed: {e}; the upload is kept \
+            // The bytes sent stay counted: progress never goes back
+            // (transfer.rs, "What `done` counts").
+            Err(e) => Err(match e {
+                Error::Cancelled(m) => Error::Cancelled(m),
+                e => Error::Upload(format!(
+                    "upload {} to vault {}: part {range} failed: {e}; the upload is kept \
                          on the server and can be resumed with its id",
-                        self.upload_id, self.vault_id
-                    )),
-                })
-            }
+                    self.upload_id, self.vault_id
+                )),
+            }),
         }
     }
 
@@ -386,7 +380,5 @@ mod tests {
         // A retry re-reads the body: no more progress.
         hook(100).unwrap();
         assert_eq!(t.done(), 100);
-        uncount(&t, 100, &sent);
-        assert_eq!(t.done(), 0);
     }
 }

@@ -4,6 +4,7 @@
 //! The low-level operations (one per REST call of spec §4) are methods on
 //! [`Client`], defined in [`crate::api`].
 
+mod nosigpipe;
 mod payload;
 pub mod sign;
 mod stream;
@@ -435,9 +436,14 @@ impl Client {
                     .map_err(|e| Error::InvalidArgument(format!("HTTP client: {e}")))?
             }};
         }
-        let http = configure!(reqwest::blocking::Client::builder());
-        let streamer = stream::Streamer::new(configure!(reqwest::Client::builder()))
-            .map_err(|e| Error::io("starting the HTTP runtime", e))?;
+        // Both clients start their I/O threads here: with SIGPIPE blocked,
+        // so that those threads inherit the mask (see `nosigpipe.rs`).
+        let (http, streamer) = nosigpipe::with_blocked(|| -> Result<_> {
+            let http = configure!(reqwest::blocking::Client::builder());
+            let streamer = stream::Streamer::new(configure!(reqwest::Client::builder()))
+                .map_err(|e| Error::io("starting the HTTP runtime", e))?;
+            Ok((http, streamer))
+        })?;
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
@@ -462,6 +468,8 @@ impl Client {
     /// Signs, sends and (per the retry policy) retries a request. Returns the
     /// response of the first 2xx answer; its body is not read.
     pub fn execute(&self, req: &Request) -> Result<Response> {
+        // No SIGPIPE for the host from this thread's sockets (`nosigpipe.rs`).
+        let _no_sigpipe = nosigpipe::Guard::new();
         let policy = &self.inner.options.retry;
         let mut attempt = 1;
         let mut skew_corrected = false;
@@ -471,7 +479,9 @@ impl Client {
                     return Err(Error::Cancelled(format!("{} {}", req.op, req.context)));
                 }
             }
+            let started = std::time::Instant::now();
             let outcome = self.send_once(req);
+            log_exchange(req, attempt, &outcome, started.elapsed());
             let cancelled = req.cancel.as_ref().is_some_and(|c| c.is_cancelled());
             let failure = match outcome {
                 Ok(resp) if resp.status().is_success() => return Ok(resp),
@@ -593,6 +603,16 @@ impl Client {
             }
         }
         let len = req.payload.len();
+        if crate::log::enabled(crate::log::Level::Trace) {
+            // Wire detail; the Authorization header (the signature) is never
+            // logged, the other headers hold no secret.
+            let mut lines = format!("{} {} {url}\n> Date: {date}", req.op, req.method);
+            for (k, v) in &headers {
+                lines.push_str(&format!("\n> {k}: {v}"));
+            }
+            lines.push_str(&format!("\n> Content-Length: {len}"));
+            crate::oas_log!(crate::log::Level::Trace, "oas::http", "{lines}");
+        }
         // The client-wide timeout bounds the wait for an answer; a body adds
         // the time it may take to send at a slow but live rate.
         let timeout = (len > 0).then(|| {
@@ -619,11 +639,14 @@ impl Client {
         }
         if req.payload.is_streamed() {
             let rb = prepare!(self.inner.streamer.http());
-            return self
-                .inner
-                .streamer
-                .send(rb, &req.payload)
-                .map_err(|m| Error::Transport(format!("{} {}: {m}", req.op, req.context)));
+            return self.inner.streamer.send(rb, &req.payload).map_err(|f| {
+                let msg = format!("{} {}: {}", req.op, req.context, f.message);
+                if f.timeout {
+                    Error::TransportTimeout(msg)
+                } else {
+                    Error::Transport(msg)
+                }
+            });
         }
         let mut rb = prepare!(self.inner.http);
         match req.payload.body() {
@@ -637,6 +660,56 @@ impl Client {
     }
 }
 
+/// One DEBUG line per request sent (operation, method, path, status,
+/// request id, attempt, bytes each way, duration) and, at TRACE, the response
+/// headers. Query values (markers) and headers carry no secret; the
+/// Authorization header is never logged.
+fn log_exchange(req: &Request, attempt: u32, outcome: &Result<Response>, took: Duration) {
+    use crate::log::{enabled, Level};
+    if !enabled(Level::Debug) {
+        return;
+    }
+    let ms = took.as_secs_f64() * 1000.0;
+    let sent = req.payload.len();
+    match outcome {
+        Ok(resp) => {
+            let id = resp
+                .headers()
+                .get("x-oas-request-id")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("-");
+            let received = resp
+                .content_length()
+                .map_or_else(|| "?".to_string(), |n| n.to_string());
+            crate::oas_debug!(
+                "oas::http",
+                "{} {} {} -> {} request_id={id} attempt={attempt} sent={sent} received={received} {ms:.1} ms",
+                req.op,
+                req.method,
+                req.path,
+                resp.status().as_u16()
+            );
+            if enabled(Level::Trace) {
+                let mut lines = format!("{} response {}", req.op, resp.status());
+                for (k, v) in resp.headers() {
+                    lines.push_str(&format!(
+                        "\n< {k}: {}",
+                        String::from_utf8_lossy(v.as_bytes())
+                    ));
+                }
+                crate::oas_log!(Level::Trace, "oas::http", "{lines}");
+            }
+        }
+        Err(e) => crate::oas_debug!(
+            "oas::http",
+            "{} {} {} -> no answer attempt={attempt} sent<={sent} {ms:.1} ms: {e}",
+            req.op,
+            req.method,
+            req.path
+        ),
+    }
+}
+
 fn transport_error(req: &Request, e: reqwest::Error) -> Error {
     use std::error::Error as _;
     let mut msg = format!("{} {}: {}", req.op, req.context, e);
@@ -646,7 +719,11 @@ fn transport_error(req: &Request, e: reqwest::Error) -> Error {
         msg.push_str(&s.to_string());
         src = s.source();
     }
-    Error::Transport(msg)
+    if stream::is_timeout(&e) {
+        Error::TransportTimeout(msg)
+    } else {
+        Error::Transport(msg)
+    }
 }
 
 /// Percent-encodes a query value (everything but unreserved characters).
@@ -719,7 +796,7 @@ pub fn header_map(h: &reqwest::header::HeaderMap) -> BTreeMap<String, String> {
 /// Whether a failure may succeed when tried again.
 pub fn retryable(e: &Error, retry_invalid_digest: bool) -> bool {
     match e {
-        Error::Transport(_) => true,
+        Error::Transport(_) | Error::TransportTimeout(_) => true,
         Error::Server(s) => {
             s.status >= 500
                 || s.status == 408

@@ -355,11 +355,12 @@ unsafe fn try_mut_slice<'a, T>(p: *mut T, needed: usize) -> &'a mut [T] {
     std::slice::from_raw_parts_mut(p, needed)
 }
 
-/// Part size for a multipart upload of `total` bytes with the SDK's rules
-/// (spec §7): `total` must be 64 MiB to 40 000 GiB; a `requested` size of 0,
-/// not a multiple of 1 MiB, below 64 MiB or above 4 GiB becomes 64 MiB; if that
-/// needs more than 10 000 parts, the smallest power-of-two MiB size that fits
-/// is used. Written to `part_size_out`. Thread-safe.
+/// Part size for a multipart upload of `total` bytes with the rules of the
+/// SDK's `Uploader.calc_part_size` (spec §7): `total` must be 64 MiB to
+/// 40 000 GiB; a `requested` size of 0, not a multiple of 1 MiB, below 64 MiB,
+/// larger than `total` or above 4 GiB (the largest part) becomes 64 MiB; if
+/// that needs more than 10 000 parts, the smallest power-of-two MiB size that
+/// fits is used. Written to `part_size_out`. Thread-safe.
 ///
 /// Returns `OAS_RESULT_OK`, `OAS_RESULT_NULL_ARGUMENT` or
 /// `OAS_RESULT_INVALID_ARGUMENT` (total out of range).

@@ -48,6 +48,10 @@ enum Field {
 /// `oas_job_cancel`, which any thread may call while a download runs.
 pub struct oas_job {
     state: Mutex<State>,
+    /// Reads the download progress without `state`, which a running download
+    /// holds: so `oas_job_size_completed` works from the job's own progress
+    /// callback and from any thread (issue 10, defect 2).
+    progress: crate::job::ProgressProbe,
     /// The token of the current download, apart from `state` so that a
     /// cancel from another thread does not wait for the download's lock.
     cancel: Mutex<CancelToken>,
@@ -71,6 +75,7 @@ impl oas_job {
         };
         st.refresh();
         oas_job {
+            progress: st.job.progress_probe(),
             state: Mutex::new(st),
             cancel: Mutex::new(CancelToken::new()),
         }
@@ -293,11 +298,16 @@ pub unsafe extern "C" fn oas_job_completed(job: *const oas_job) -> bool {
 }
 
 /// Bytes of the current or last download so far (including bytes a resumed
-/// download found already done); 0 for NULL.
+/// download found already done); 0 for NULL. Never goes down, also not
+/// after a stop or a retry: a download resumed to the same target starts
+/// from the last figure of the stopped one. Takes no lock that a download
+/// holds, so it may be called from this job's own progress callback and
+/// from any thread while a download or wait runs. Does not touch
+/// `oas_last_error()`.
 #[no_mangle]
 pub unsafe extern "C" fn oas_job_size_completed(job: *const oas_job) -> u64 {
     ffi_guard(0, || {
-        job.as_ref().map_or(0, |j| j.lock().job.size_completed())
+        job.as_ref().map_or(0, |j| j.progress.size_completed())
     })
 }
 
@@ -365,13 +375,18 @@ fn wait_options(first_ms: u64, max_ms: u64, timeout_ms: u64) -> WaitOptions {
 }
 
 /// Polls until the job finishes: at once, then after `first_interval_ms`,
-/// doubling up to `max_interval_ms` (0 = the defaults, 30 s and 15 min, so a
-/// 4-hour job costs about 20 requests); gives up after `timeout_ms` (0 = never).
-/// The same intervals are used by downloads called with `block`.
+/// doubling up to `max_interval_ms`, each sleep lengthened by a random 0-10 %
+/// (0 = the defaults, 1 s and 15 min: a job that ends after 2 s is seen about
+/// a second later, a 60 s job costs 7 status calls, a 4-hour job at most
+/// 30); gives up after `timeout_ms` (0 = never). These options apply to
+/// this call only: they are not kept on the handle, and a later download
+/// with `block` still waits until the job is done.
 ///
 /// Returns `OAS_RESULT_OK` when the job succeeded; `OAS_RESULT_JOB_FAILED`
-/// with its status message; `OAS_RESULT_WAIT_TIMEOUT`; `OAS_RESULT_NULL_ARGUMENT`;
-/// request errors as `oas_job_update_status`.
+/// with its status message; `OAS_RESULT_WAIT_TIMEOUT` when `timeout_ms`
+/// passed first; `OAS_RESULT_CANCELLED` (`oas_job_cancel`);
+/// `OAS_RESULT_NULL_ARGUMENT`; `OAS_RESULT_TRANSPORT`, `OAS_RESULT_TIMEOUT`,
+/// `OAS_RESULT_SERVER`, `OAS_RESULT_PROTOCOL` from the status requests.
 #[no_mangle]
 pub unsafe extern "C" fn oas_job_wait(
     job: *mut oas_job,
@@ -383,8 +398,9 @@ pub unsafe extern "C" fn oas_job_wait(
         let handle = oas_job::try_ref(job, "job")?;
         let token = handle.arm();
         let mut j = handle.lock();
+        // This call's options only: nothing is stored on the handle (issue
+        // 10, defect 3: a timeout here made later `block` downloads time out).
         let mut w = wait_options(first_interval_ms, max_interval_ms, timeout_ms);
-        j.job.set_wait_options(w.clone());
         w.cancel = Some(token);
         Ok(j.with(|job, _| job.wait(&w))?)
     })
@@ -469,12 +485,17 @@ unsafe fn download(
 /// server's tree etag; short reads and mismatches are retried. On failure
 /// the file is removed.
 ///
+/// With `block`, the wait uses the default schedule of `oas_job_wait` and
+/// has no timeout (nothing an earlier `oas_job_wait` was given applies), so
+/// it never returns `OAS_RESULT_WAIT_TIMEOUT`; `oas_job_cancel` stops it.
+///
 /// Returns `OAS_RESULT_OK`; `OAS_RESULT_NULL_ARGUMENT`, `OAS_RESULT_INVALID_UTF8`,
 /// `OAS_RESULT_INVALID_ARGUMENT` (bad range, empty path); `OAS_RESULT_JOB_NOT_READY`
 /// (without `block`), `OAS_RESULT_JOB_FAILED`, `OAS_RESULT_INVALID_STATE`
-/// (OSS jobs have no output); `OAS_RESULT_HASH_MISMATCH`,
-/// `OAS_RESULT_DOWNLOAD_FAILED`, `OAS_RESULT_CANCELLED`, `OAS_RESULT_IO`,
-/// `OAS_RESULT_TRANSPORT`, `OAS_RESULT_SERVER`.
+/// (OSS jobs have no output; another download to the same file runs);
+/// `OAS_RESULT_HASH_MISMATCH`, `OAS_RESULT_DOWNLOAD_FAILED`,
+/// `OAS_RESULT_CANCELLED`, `OAS_RESULT_IO`, `OAS_RESULT_TRANSPORT`,
+/// `OAS_RESULT_TIMEOUT`, `OAS_RESULT_SERVER`, `OAS_RESULT_PROTOCOL`.
 #[no_mangle]
 pub unsafe extern "C" fn oas_job_download_by_range(
     job: *mut oas_job,

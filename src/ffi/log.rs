@@ -12,9 +12,11 @@ pub const OAS_LOG_ERROR: u32 = 1;
 pub const OAS_LOG_WARN: u32 = 2;
 /// Progress of transfers and jobs.
 pub const OAS_LOG_INFO: u32 = 3;
-/// Requests, responses and other detail.
+/// One line per HTTP request, target "oas::http": operation, method, path,
+/// status, request id, attempt, bytes sent and received, duration.
 pub const OAS_LOG_DEBUG: u32 = 4;
-/// Everything.
+/// Wire detail on "oas::http": the URL and request headers (`> name: value`)
+/// and the response headers (`< name: value`); never `Authorization`.
 pub const OAS_LOG_TRACE: u32 = 5;
 
 /// A log callback: `userdata` as given to `oas_set_log_callback`, the message

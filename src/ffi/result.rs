@@ -34,7 +34,9 @@ pub const OAS_RESULT_IO: oas_result = 200;
 
 /// The request got no HTTP answer (connect, TLS, reset).
 pub const OAS_RESULT_TRANSPORT: oas_result = 300;
-/// The request timed out at the transport level.
+/// The request got no HTTP answer in time: the connect timeout
+/// (`connect_timeout_ms`) or the read timeout (`read_timeout_ms`) ran out,
+/// after the retries of the policy. Kind `OAS_ERROR_KIND_TRANSPORT`.
 pub const OAS_RESULT_TIMEOUT: oas_result = 301;
 
 /// The server answered with a non-2xx status (see `oas_error_http_status`,
@@ -54,7 +56,8 @@ pub const OAS_RESULT_DOWNLOAD_FAILED: oas_result = 601;
 pub const OAS_RESULT_JOB_NOT_READY: oas_result = 602;
 /// The job finished without success.
 pub const OAS_RESULT_JOB_FAILED: oas_result = 603;
-/// A wait ran out of time.
+/// A job wait ran out of its own `timeout_ms` (`oas_job_wait`) before the job
+/// finished. Transport timeouts are `OAS_RESULT_TIMEOUT`.
 pub const OAS_RESULT_WAIT_TIMEOUT: oas_result = 604;
 /// An object was used in a state that does not allow the call.
 pub const OAS_RESULT_INVALID_STATE: oas_result = 605;
@@ -75,6 +78,7 @@ pub(crate) fn code_of(e: &Error) -> oas_result {
         // The core reports transport timeouts as Transport text; they stay
         // OAS_RESULT_TRANSPORT until the client layer distinguishes them.
         Error::Transport(_) => OAS_RESULT_TRANSPORT,
+        Error::TransportTimeout(_) => OAS_RESULT_TIMEOUT,
         Error::Server(_) => OAS_RESULT_SERVER,
         Error::Protocol(_) => OAS_RESULT_PROTOCOL,
         Error::HashMismatch(_) => OAS_RESULT_HASH_MISMATCH,
@@ -143,6 +147,11 @@ mod tests {
 
     #[test]
     fn errors_map_to_their_block() {
+        assert_eq!(
+            code_of(&Error::TransportTimeout("x".into())),
+            OAS_RESULT_TIMEOUT
+        );
+        assert_eq!(code_of(&Error::Transport("x".into())), OAS_RESULT_TRANSPORT);
         assert_eq!(
             code_of(&Error::Timeout("x".into())),
             OAS_RESULT_WAIT_TIMEOUT
