@@ -27,6 +27,17 @@ pub struct ServerError {
     pub operation: String,
 }
 
+/// Vaults the service allows per account and region (spec §4.1).
+pub const MAX_VAULTS: usize = 10;
+
+impl ServerError {
+    /// True when the service refused to create a vault because the account
+    /// has all the vaults it may have in the region (`TooManyVaults`).
+    pub fn is_quota_exceeded(&self) -> bool {
+        self.code == "TooManyVaults"
+    }
+}
+
 impl std::fmt::Display for ServerError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if !self.operation.is_empty() {
@@ -43,7 +54,15 @@ impl std::fmt::Display for ServerError {
                 f,
                 "Expected 2xx, got ({}, code={}, message={}, type={}, request_id={})",
                 self.status, self.code, self.message, self.error_type, self.request_id
-            )
+            )?;
+            if self.is_quota_exceeded() {
+                write!(
+                    f,
+                    "; the service allows {MAX_VAULTS} vaults per account and region: \
+                     delete one or use another region"
+                )?;
+            }
+            Ok(())
         }
     }
 }
@@ -145,6 +164,12 @@ impl Error {
     /// True when a connect or read timeout ran out ([`Error::TransportTimeout`]).
     pub fn is_timeout(&self) -> bool {
         matches!(self, Error::TransportTimeout(_))
+    }
+
+    /// True for the service's vault quota (`TooManyVaults`, see
+    /// [`ServerError::is_quota_exceeded`]).
+    pub fn is_quota_exceeded(&self) -> bool {
+        self.server().is_some_and(ServerError::is_quota_exceeded)
     }
 
     /// The server error, when this is one.

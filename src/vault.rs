@@ -79,6 +79,24 @@ impl Vault {
         self.client.delete_vault(self.id())
     }
 
+    /// Empties and deletes the vault: aborts its multipart uploads, takes the
+    /// newest inventory (reusing a recent one, else retrieving one and waiting),
+    /// deletes every archive it lists in parallel, then deletes the vault when
+    /// the service allows it. The real service allows that only once a later
+    /// inventory shows the vault empty; a rerun picks up where a run stopped
+    /// (see [`crate::purge`]).
+    pub fn purge(&self) -> Result<crate::purge::PurgeReport> {
+        self.purge_with(&crate::purge::PurgeOptions::default())
+    }
+
+    /// [`Vault::purge`] with workers, progress, cancellation and waiting options.
+    pub fn purge_with(
+        &self,
+        options: &crate::purge::PurgeOptions,
+    ) -> Result<crate::purge::PurgeReport> {
+        crate::purge::purge(self, options)
+    }
+
     /// Reads the vault's description again.
     pub fn refresh(&mut self) -> Result<()> {
         self.info = self.client.describe_vault(self.id())?;

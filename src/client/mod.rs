@@ -19,12 +19,12 @@ use reqwest::Method;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Value sent in `x-oas-version` (what the reference SDK sends; the service does
-/// not validate it).
+/// Default value of `x-oas-version` (what the reference SDK sends; the service
+/// does not validate it); [`ClientOptions::protocol_version`] changes it.
 pub const PROTOCOL_VERSION: &str = "0.2.5";
 
 /// How failed requests are retried.
@@ -97,6 +97,12 @@ pub struct ClientOptions {
     pub verify_tls: bool,
     /// `User-Agent` header.
     pub user_agent: String,
+    /// Value of the `x-oas-version` header (default [`PROTOCOL_VERSION`],
+    /// what the official SDKs send; the API manual's examples show `2014-01-01`).
+    pub protocol_version: String,
+    /// Default OSS host of pull/push jobs called with an empty host (set from the
+    /// credentials file's `osshost` when that file completed the options).
+    pub oss_host: Option<String>,
 }
 
 impl Default for ClientOptions {
@@ -117,6 +123,8 @@ impl Default for ClientOptions {
             ca_file: None,
             verify_tls: true,
             user_agent: format!("liboas/{}", env!("CARGO_PKG_VERSION")),
+            oss_host: None,
+            protocol_version: PROTOCOL_VERSION.to_string(),
         }
     }
 }
@@ -140,6 +148,8 @@ impl std::fmt::Debug for ClientOptions {
             .field("ca_file", &self.ca_file)
             .field("verify_tls", &self.verify_tls)
             .field("user_agent", &self.user_agent)
+            .field("oss_host", &self.oss_host)
+            .field("protocol_version", &self.protocol_version)
             .finish()
     }
 }
@@ -264,6 +274,9 @@ struct Inner {
     streamer: stream::Streamer,
     base: String,
     options: ClientOptions,
+    /// Server clock minus ours, in milliseconds, learned from a
+    /// `RequestTimeTooSkewed` answer; added to the `Date` of every request.
+    clock_offset_ms: AtomicI64,
 }
 
 /// A thread-safe client: credentials, options and one shared connection pool.
@@ -327,14 +340,54 @@ fn check_proxy(proxy: &str) -> Result<reqwest::Proxy> {
 }
 
 impl Client {
-    /// A client for the given options. Fails on an invalid endpoint, proxy or CA
-    /// file, or empty credentials.
+    /// A client for the given options. An empty endpoint, access id or access
+    /// key is completed from the environment or the `oascmd` credentials file
+    /// ([`crate::credentials`]); fields set in the options always win. Fails on
+    /// an invalid endpoint, proxy or CA file, or when no source completes the
+    /// credentials (the error names every source tried).
     pub fn new(options: ClientOptions) -> Result<Client> {
+        Client::with_environment(options, &crate::credentials::ProcessEnvironment)
+    }
+
+    /// [`Client::new`], completing unset credentials from `env` instead of the
+    /// process environment.
+    pub fn with_environment(
+        mut options: ClientOptions,
+        env: &dyn crate::credentials::Environment,
+    ) -> Result<Client> {
+        if options.endpoint.is_empty()
+            || options.access_id.is_empty()
+            || options.access_key.is_empty()
+        {
+            let set = |s: &String| Some(s.clone()).filter(|s| !s.is_empty());
+            let given = crate::credentials::PartialCredentials {
+                endpoint: set(&options.endpoint),
+                access_id: set(&options.access_id),
+                access_key: set(&options.access_key),
+            };
+            let found = crate::credentials::resolve(&given, env)?;
+            options.endpoint = found.endpoint;
+            options.access_id = found.access_id;
+            options.access_key = found.access_key;
+            if options.oss_host.is_none() {
+                options.oss_host = found.oss_host;
+            }
+        }
         let base = check_endpoint(&options.endpoint)?;
         if options.access_id.is_empty() || options.access_key.is_empty() {
             return Err(Error::InvalidArgument(
                 "access id and access key must not be empty".into(),
             ));
+        }
+        for (name, value) in [
+            ("protocol version", &options.protocol_version),
+            ("user agent", &options.user_agent),
+        ] {
+            if value.is_empty() || http::HeaderValue::from_str(value).is_err() {
+                return Err(Error::InvalidArgument(format!(
+                    "{name} {value:?} is not a usable header value (empty or control characters)"
+                )));
+            }
         }
         if options.workers == 0 || options.workers > 256 {
             return Err(Error::InvalidArgument(format!(
@@ -397,6 +450,7 @@ impl Client {
                 streamer,
                 base,
                 options,
+                clock_offset_ms: AtomicI64::new(0),
             }),
         })
     }
@@ -418,6 +472,7 @@ impl Client {
         let _no_sigpipe = nosigpipe::Guard::new();
         let policy = &self.inner.options.retry;
         let mut attempt = 1;
+        let mut skew_corrected = false;
         loop {
             if let Some(c) = &req.cancel {
                 if c.is_cancelled() {
@@ -435,6 +490,12 @@ impl Client {
             };
             if cancelled {
                 return Err(Error::Cancelled(format!("{} {}", req.op, req.context)));
+            }
+            // A skewed clock is corrected once per request, at once and
+            // outside the retry budget: the next attempt carries the server's time.
+            if !skew_corrected && self.learn_clock_offset(req, &failure) {
+                skew_corrected = true;
+                continue;
             }
             if attempt >= policy.max_attempts || !retryable(&failure, req.retry_invalid_digest) {
                 return Err(failure);
@@ -464,11 +525,63 @@ impl Client {
         }
     }
 
+    /// The offset between the server's clock and ours that the client applies
+    /// to its requests' `Date` (zero until a `RequestTimeTooSkewed` answer).
+    pub fn clock_offset(&self) -> (bool, Duration) {
+        let ms = self.inner.clock_offset_ms.load(Ordering::Relaxed);
+        (ms >= 0, Duration::from_millis(ms.unsigned_abs()))
+    }
+
+    /// On `RequestTimeTooSkewed`, takes the server's time from the answer's
+    /// `Date` header and keeps the offset for every later request of this
+    /// client. Returns true when an offset was taken (worth one retry).
+    fn learn_clock_offset(&self, req: &Request, failure: &Error) -> bool {
+        let Some(server) = failure.server() else {
+            return false;
+        };
+        if server.code != "RequestTimeTooSkewed" {
+            return false;
+        }
+        let Some(server_time) = server
+            .headers
+            .get("date")
+            .and_then(|d| httpdate::parse_http_date(d).ok())
+        else {
+            return false;
+        };
+        let now = std::time::SystemTime::now();
+        let offset_ms = match server_time.duration_since(now) {
+            Ok(ahead) => ahead.as_millis() as i64,
+            Err(behind) => -(behind.duration().as_millis() as i64),
+        };
+        self.inner
+            .clock_offset_ms
+            .store(offset_ms, Ordering::Relaxed);
+        oas_warn!(
+            "oas::client",
+            "{} {}: the server's clock differs from ours by {:+.1} s (RequestTimeTooSkewed); \
+             signing this and later requests with the server's time",
+            req.op,
+            req.context,
+            offset_ms as f64 / 1000.0
+        );
+        // Worth one retry even when another request learned the same offset
+        // first: this one was signed before that.
+        true
+    }
+
     fn send_once(&self, req: &Request) -> Result<Response> {
         let opts = &self.inner.options;
-        let date = httpdate::fmt_http_date(std::time::SystemTime::now());
+        let offset_ms = self.inner.clock_offset_ms.load(Ordering::Relaxed);
+        let now = std::time::SystemTime::now();
+        let now = if offset_ms >= 0 {
+            now + Duration::from_millis(offset_ms as u64)
+        } else {
+            now - Duration::from_millis(offset_ms.unsigned_abs())
+        };
+        let date = httpdate::fmt_http_date(now);
         let mut headers: Vec<(String, String)> = req.headers.clone();
-        headers.push(("x-oas-version".into(), PROTOCOL_VERSION.into()));
+        headers.push(("x-oas-version".into(), opts.protocol_version.clone()));
         let resource =
             sign::canonical_resource(&req.path, req.limit.as_deref(), req.marker.as_deref());
         let sts = sign::string_to_sign(
