@@ -21,12 +21,7 @@ static const oas_client *g_for_destructor;   /* made in main, used and freed in 
 static const oas_client *g_made_by_main;     /* freed by thread 0 */
 
 static oas_result options_init(oas_client_options *o) {
-#if OAS_VERSION_MAJOR == 0 && OAS_VERSION_MINOR < 2
-  oas_client_options_init(o);
-  return OAS_RESULT_OK;
-#else
   return oas_client_options_init(o, sizeof *o);
-#endif
 }
 
 /* make_client and use_client run on several threads at once, so they do not

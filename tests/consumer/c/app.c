@@ -48,11 +48,7 @@ int main(int argc, char **argv) {
   for (i = 0; i < 300000; i++) fputc((int)(i % 251), f);
   fclose(f);
 
-#if OAS_VERSION_MAJOR == 0 && OAS_VERSION_MINOR < 2
-  oas_client_options_init(&o);
-#else
   if ((rc = oas_client_options_init(&o, sizeof o)) != OAS_RESULT_OK) return fail("oas_client_options_init", rc);
-#endif
   o.endpoint = endpoint;
   o.access_id = getenv("OAS_ACCESS_ID");
   o.access_key = getenv("OAS_ACCESS_KEY");
@@ -61,11 +57,7 @@ int main(int argc, char **argv) {
     fail("oas_vault_create", rc);
     goto done;
   }
-#if OAS_VERSION_MAJOR == 0 && OAS_VERSION_MINOR < 2
-  rc = oas_vault_upload_archive(v, argv[2], "consumer test", NULL, NULL, &archive);
-#else
   rc = oas_vault_upload_archive(v, argv[2], "consumer test", NULL, &archive);
-#endif
   if (rc != OAS_RESULT_OK) {
     fail("oas_vault_upload_archive", rc);
     goto done;

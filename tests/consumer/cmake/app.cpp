@@ -42,11 +42,7 @@ int main(int argc, char **argv) {
   }
   const std::string name = argv[1];
   oas_client_options o;
-#if OAS_VERSION_MAJOR == 0 && OAS_VERSION_MINOR < 2
-  oas_client_options_init(&o);
-#else
   if (oas_result rc = oas_client_options_init(&o, sizeof o)) return fail("oas_client_options_init", rc);
-#endif
   o.endpoint = endpoint;
   o.access_id = std::getenv("OAS_ACCESS_ID");
   o.access_key = std::getenv("OAS_ACCESS_KEY");
