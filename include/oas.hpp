@@ -733,7 +733,8 @@ class Uploader {
   /// stop(); resumable), OAS_RESULT_UPLOAD_FAILED, OAS_RESULT_INVALID_STATE
   /// (a recovered uploader: use resume(); the file changed size; already
   /// completed or aborted), OAS_RESULT_IO, OAS_RESULT_TRANSPORT,
-  /// OAS_RESULT_SERVER. Only part_size of `opts` is fixed at initiation.
+  /// OAS_RESULT_SERVER. The part size was fixed by Vault::initiate_uploader;
+  /// the other fields of `opts` apply to this call.
   Result<std::string> start(const UploadOptions& opts = {}) const {
     detail::ProgressCall progress(opts.progress);
     char* out = nullptr;

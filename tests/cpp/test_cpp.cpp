@@ -192,6 +192,19 @@ void download_checks(const oas::Client& c, const oas::Vault& v, const std::strin
   progress.check(data.size(), __LINE__);
   CHECK_EQ(job.size_completed(), std::uint64_t(data.size()));
 
+#if OAS_HPP_C_API_2
+  // The job's progress is readable from its own progress callback.
+  std::atomic<std::uint64_t> probed{0};
+  oas::DownloadOptions probe;
+  probe.progress = [&](std::uint64_t, std::uint64_t) {
+    probed = job.size_completed();
+    return true;
+  };
+  t::TempFile out2;
+  MUST(job.download_to_file(out2.path(), 0, false, probe));
+  CHECK(probed > 0 && probed <= data.size());
+#endif
+
   t::TempFile part;
   MUST(job.download_by_range(oas::ByteRange{MIB, 2 * MIB - 1}, part.path()));
   CHECK(t::read_file(part.path()) == data.substr(MIB, MIB));
@@ -258,8 +271,15 @@ void round_trip(const oas::Client& c) {
   CHECK(!up.creation_date().empty());
   CHECK_EQ(up.part_size(), MIB);
   CHECK_EQ(up.size_total(), std::uint64_t(big.size()));
-  ids.push_back(MUST(up.start()));
+  oas::UploadOptions o3;
+  std::atomic<std::uint64_t> probed{0};
+  o3.progress = [&](std::uint64_t, std::uint64_t) {
+    probed = up.size_completed();  // any thread, also this callback's
+    return true;
+  };
+  ids.push_back(MUST(up.start(o3)));
   CHECK_EQ(up.size_completed(), std::uint64_t(big.size()));
+  CHECK(probed > 0);
   // From a descriptor (always multipart).
   const int fd = ::open(small_file.path().c_str(), O_RDONLY);
   ids.push_back(MUST(v.upload_fd(fd, "cpp fd")));
