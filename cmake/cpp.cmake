@@ -17,6 +17,9 @@ function(oas_add_cpp_test name)
   if(X_NO_EXCEPTIONS)
     target_compile_options(${name} PRIVATE -fno-exceptions)
   endif()
+  # A deadlock fails the test instead of holding the suite (valgrind runs
+  # keep oas_add_c_test's longer limit).
+  set_tests_properties(${name} PROPERTIES TIMEOUT 120)
   set_property(TEST ${name} APPEND PROPERTY LABELS "cpp")
   if(TEST ${name}_valgrind)
     set_property(TEST ${name}_valgrind APPEND PROPERTY LABELS "cpp")
