@@ -92,10 +92,12 @@
 #define OAS_HPP_EXCEPTIONS 0
 #endif
 
-/* The C API version this header was written for (0.1 and 0.2 are both
- * handled; the differences are confined to a few `#if OAS_HPP_C_API_2`
- * blocks next to the C calls they concern). */
-#define OAS_HPP_C_API_2 (OAS_VERSION_MAJOR > 0 || OAS_VERSION_MINOR >= 2)
+/* Written for the C API 0.2 (oas.h of the same liboas). */
+#if OAS_VERSION_MAJOR == 0 && OAS_VERSION_MINOR < 2
+#error "oas.hpp needs oas.h 0.2 or later"
+#endif
+/* For code that must also build with older copies of this header. */
+#define OAS_HPP_C_API_2 1
 
 namespace oas {
 #if OAS_HPP_EXCEPTIONS
@@ -166,14 +168,12 @@ class Error : public std::runtime_error {
     d->server_code = text(oas_error_server_code(e));
     d->server_type = text(oas_error_server_type(e));
     d->request_id = text(oas_error_request_id(e));
-#if OAS_HPP_C_API_2
     d->server_message = text(oas_error_server_message(e));
     d->upload_id = text(oas_error_upload_id(e));
     const std::size_t n = oas_error_header_count(e);
     d->headers.reserve(n);
     for (std::size_t i = 0; i < n; i++)
       d->headers.push_back(Header{text(oas_error_header_name(e, i)), text(oas_error_header_value(e, i))});
-#endif
     if (d->message.empty()) d->message = std::string(result_str(d->code));
     return Error(std::move(d));
   }
@@ -192,16 +192,15 @@ class Error : public std::runtime_error {
   const std::string& server_code() const noexcept { return d_->server_code; }
   /// The server's error `type` ("client" / "server"); "" when absent.
   const std::string& server_type() const noexcept { return d_->server_type; }
-  /// The server's own `message` text; "" when absent (C API 0.2 and later).
+  /// The server's own `message` text; "" when absent.
   const std::string& server_message() const noexcept { return d_->server_message; }
   /// The `x-oas-request-id` of the failed request; "" when absent.
   const std::string& request_id() const noexcept { return d_->request_id; }
   /// The multipart upload a failed or stopped upload_archive / upload_fd
   /// left on the server (resume it with Vault::recover_uploader); "" if none
-  /// (C API 0.2 and later).
+  ///.
   const std::string& upload_id() const noexcept { return d_->upload_id; }
-  /// Every response header of a server error, in the order received
-  /// (C API 0.2 and later; empty for other errors).
+  /// Every response header of a server error, in the order received (empty for other errors).
   const std::vector<Header>& headers() const noexcept { return d_->headers; }
   /// The value of response header `name` (compared case-insensitively).
   std::optional<std::string> header(std::string_view name) const {
@@ -384,13 +383,13 @@ using LogFn = std::function<void(LogLevel level, std::string_view target, std::s
 
 /// Options of an upload (all unset = the client's).
 struct UploadOptions {
-  /// Multipart part size (a multiple of 1 MiB; C API 0.2 and later).
+  /// Multipart part size (a multiple of 1 MiB; fixed when an Uploader is initiated).
   std::optional<std::uint64_t> part_size;
-  /// Largest file sent in one request (C API 0.2 and later).
+  /// Largest file sent in one request.
   std::optional<std::uint64_t> upload_threshold;
-  /// Bandwidth limit in bytes per second (C API 0.2 and later).
+  /// Bandwidth limit in bytes per second.
   std::optional<std::uint64_t> bandwidth_limit;
-  /// Parallel workers (C API 0.2 and later).
+  /// Parallel workers.
   std::optional<std::uint32_t> workers;
   /// Progress of this upload; empty = none.
   ProgressFn progress;
@@ -416,7 +415,7 @@ struct DownloadOptions {
   std::optional<std::uint64_t> bandwidth_limit;
   /// Parallel workers.
   std::optional<std::uint32_t> workers;
-  /// How a `block` download waits for the job (C API 0.2 and later).
+  /// How a `block` download waits for the job.
   WaitOptions wait;
   /// Progress of this download; empty = none.
   ProgressFn progress;
@@ -568,7 +567,6 @@ class ProgressCall {
 #endif
 };
 
-#if OAS_HPP_C_API_2
 // The C upload options for one call.
 inline std::optional<Error> upload_options(const UploadOptions& o, ProgressCall& progress, oas_upload_options& c) {
   const ResultCode rc = oas_upload_options_init(&c, sizeof c);
@@ -581,7 +579,6 @@ inline std::optional<Error> upload_options(const UploadOptions& o, ProgressCall&
   c.userdata = progress.userdata();
   return std::nullopt;
 }
-#endif
 
 // The process-wide log callback's state. Never destroyed: the C library may
 // still call the trampoline from its threads while the program exits.
@@ -675,12 +672,8 @@ class Client {
     detail::OptCStr proxy(o.proxy, "proxy"), ca(o.ca_file, "ca_file"), ua(o.user_agent, "user_agent");
     if (auto e = detail::nul_check(endpoint, id, key, proxy, ca, ua)) return *e;
     oas_client_options c;
-#if OAS_HPP_C_API_2
     ResultCode rc = oas_client_options_init(&c, sizeof c);
     if (rc != OAS_RESULT_OK) return detail::last(rc);
-#else
-    oas_client_options_init(&c);
-#endif
     // An empty required string is passed as NULL, which the library names.
     c.endpoint = o.endpoint.empty() ? nullptr : endpoint.get();
     c.access_id = o.access_id.empty() ? nullptr : id.get();
@@ -738,13 +731,9 @@ class Uploader {
   Result<std::string> start(const UploadOptions& opts = {}) const {
     detail::ProgressCall progress(opts.progress);
     char* out = nullptr;
-#if OAS_HPP_C_API_2
     oas_upload_options c;
     if (auto e = detail::upload_options(opts, progress, c)) return *e;
     const ResultCode rc = oas_uploader_start(h_.get(), &c, &out);
-#else
-    const ResultCode rc = oas_uploader_start(h_.get(), progress.fn(), progress.userdata(), &out);
-#endif
     progress.rethrow();
     if (rc != OAS_RESULT_OK) return detail::last(rc);
     return detail::take(out);
@@ -759,13 +748,9 @@ class Uploader {
     if (auto e = detail::nul_check(p)) return *e;
     detail::ProgressCall progress(opts.progress);
     char* out = nullptr;
-#if OAS_HPP_C_API_2
     oas_upload_options c;
     if (auto e = detail::upload_options(opts, progress, c)) return *e;
     const ResultCode rc = oas_uploader_resume(h_.get(), p.get(), &c, &out);
-#else
-    const ResultCode rc = oas_uploader_resume(h_.get(), p.get(), progress.fn(), progress.userdata(), &out);
-#endif
     progress.rethrow();
     if (rc != OAS_RESULT_OK) return detail::last(rc);
     return detail::take(out);
@@ -846,14 +831,8 @@ class Job {
     detail::OptCStr d(description, "description");
     if (auto e = detail::nul_check(v, a, d)) return *e;
     oas_job* out = nullptr;
-#if OAS_HPP_C_API_2
     const ResultCode rc = oas_job_retrieve_archive_reuse(client.c_handle(), v.get(), a.get(), d.get(),
                                                          range ? &*range : nullptr, &out);
-#else
-    const ResultCode rc = oas_job_retrieve_archive_reuse(client.c_handle(), v.get(), a.get(), range.has_value(),
-                                                         range ? range->start : 0, range ? range->end : 0,
-                                                         d.get(), &out);
-#endif
     if (rc != OAS_RESULT_OK) return detail::last(rc);
     return own(out);
   }
@@ -894,11 +873,7 @@ class Job {
   /// RetrievalByteRange (inclusive); unset for inventory and OSS jobs.
   std::optional<ByteRange> retrieval_byte_range() const {
     ByteRange r{0, 0};
-#if OAS_HPP_C_API_2
     const ResultCode rc = oas_job_retrieval_byte_range(h_.get(), &r);
-#else
-    const ResultCode rc = oas_job_retrieval_byte_range(h_.get(), &r.start, &r.end);
-#endif
     if (rc != OAS_RESULT_OK) return std::nullopt;
     return r;
   }
@@ -948,13 +923,8 @@ class Job {
     detail::CStr p(path, "path");
     if (auto e = detail::nul_check(p)) return *e;
     return download(opts, [&](const void* c) {
-#if OAS_HPP_C_API_2
       return oas_job_download_by_range(h_.get(), &range, p.get(), chunk_size, block,
                                        static_cast<const oas_download_options*>(c));
-#else
-      (void)c;
-      return oas_job_download_by_range(h_.get(), range.start, range.end, p.get(), chunk_size, block);
-#endif
     });
   }
 
@@ -963,13 +933,8 @@ class Job {
   Result<void> download_by_range_fd(ByteRange range, int fd, std::size_t chunk_size = 0, bool block = false,
                                     const DownloadOptions& opts = {}) {
     return download(opts, [&](const void* c) {
-#if OAS_HPP_C_API_2
       return oas_job_download_by_range_fd(h_.get(), &range, fd, chunk_size, block,
                                           static_cast<const oas_download_options*>(c));
-#else
-      (void)c;
-      return oas_job_download_by_range_fd(h_.get(), range.start, range.end, fd, chunk_size, block);
-#endif
     });
   }
 
@@ -981,13 +946,8 @@ class Job {
     detail::CStr p(path, "path");
     if (auto e = detail::nul_check(p)) return *e;
     return download(opts, [&](const void* c) {
-#if OAS_HPP_C_API_2
       return oas_job_download_to_file(h_.get(), p.get(), chunk_size, block,
                                       static_cast<const oas_download_options*>(c));
-#else
-      (void)c;
-      return oas_job_download_to_file(h_.get(), p.get(), chunk_size, block);
-#endif
     });
   }
 
@@ -1007,7 +967,6 @@ class Job {
   template <class F>
   Result<void> download(const DownloadOptions& o, F&& call) {
     detail::ProgressCall progress(o.progress);
-#if OAS_HPP_C_API_2
     oas_download_options c;
     ResultCode rc = oas_download_options_init(&c, sizeof c);
     if (rc != OAS_RESULT_OK) return detail::last(rc);
@@ -1023,22 +982,6 @@ class Job {
     progress.rethrow();
     if (rc != OAS_RESULT_OK) return detail::last(rc);
     return {};
-#else
-    // 0.1 keeps these on the handle: set them for this call, reset after.
-    ResultCode rc = oas_job_set_download_options(h_.get(), o.range_size.value_or(0), o.workers.value_or(0),
-                                                 o.bandwidth_limit.value_or(0));
-    if (rc != OAS_RESULT_OK) return detail::last(rc);
-    rc = oas_job_set_progress_callback(h_.get(), progress.fn(), progress.userdata());
-    if (rc != OAS_RESULT_OK) return detail::last(rc);
-    rc = call(static_cast<const void*>(nullptr));
-    std::optional<Error> err;
-    if (rc != OAS_RESULT_OK) err = detail::last(rc);  // before the resets touch the last error
-    (void)oas_job_set_progress_callback(h_.get(), nullptr, nullptr);
-    (void)oas_job_set_download_options(h_.get(), 0, 0, 0);
-    progress.rethrow();
-    if (err) return *err;
-    return {};
-#endif
   }
 
   detail::Handle<oas_job> h_;
@@ -1128,14 +1071,9 @@ class Vault {
     if (auto e = detail::nul_check(p, d)) return *e;
     detail::ProgressCall progress(opts.progress);
     char* out = nullptr;
-#if OAS_HPP_C_API_2
     oas_upload_options c;
     if (auto e = detail::upload_options(opts, progress, c)) return *e;
     const ResultCode rc = oas_vault_upload_archive(h_.get(), p.get(), d.get(), &c, &out);
-#else
-    const ResultCode rc =
-        oas_vault_upload_archive(h_.get(), p.get(), d.get(), progress.fn(), progress.userdata(), &out);
-#endif
     progress.rethrow();
     if (rc != OAS_RESULT_OK) return detail::last(rc);
     return detail::take(out);
@@ -1150,20 +1088,16 @@ class Vault {
     if (auto e = detail::nul_check(d)) return *e;
     detail::ProgressCall progress(opts.progress);
     char* out = nullptr;
-#if OAS_HPP_C_API_2
     oas_upload_options c;
     if (auto e = detail::upload_options(opts, progress, c)) return *e;
     const ResultCode rc = oas_vault_upload_fd(h_.get(), fd, d.get(), &c, &out);
-#else
-    const ResultCode rc = oas_vault_upload_fd(h_.get(), fd, d.get(), progress.fn(), progress.userdata(), &out);
-#endif
     progress.rethrow();
     if (rc != OAS_RESULT_OK) return detail::last(rc);
     return detail::take(out);
   }
 
   /// Starts a multipart upload for the file at `path`; send it with
-  /// Uploader::start(). Its part size is `opts.part_size` (C API 0.2), else
+  /// Uploader::start(). Its part size is `opts.part_size`, else
   /// the client's, else the SDK rule (needs at least 64 MiB).
   Result<Uploader> initiate_uploader(std::string_view path, std::optional<std::string_view> description = std::nullopt,
                                      const UploadOptions& opts = {}) const {
@@ -1171,15 +1105,10 @@ class Vault {
     detail::OptCStr d(description, "description");
     if (auto e = detail::nul_check(p, d)) return *e;
     oas_uploader* out = nullptr;
-#if OAS_HPP_C_API_2
     detail::ProgressCall none(ProgressFn{});
     oas_upload_options c;
     if (auto e = detail::upload_options(opts, none, c)) return *e;
     const ResultCode rc = oas_vault_initiate_uploader(h_.get(), p.get(), d.get(), &c, &out);
-#else
-    (void)opts;
-    const ResultCode rc = oas_vault_initiate_uploader(h_.get(), p.get(), d.get(), &out);
-#endif
     if (rc != OAS_RESULT_OK) return detail::last(rc);
     return Uploader::own(out);
   }
@@ -1248,17 +1177,11 @@ class Vault {
     detail::OptCStr d(description, "description");
     if (auto e = detail::nul_check(a, d)) return *e;
     oas_job* out = nullptr;
-#if OAS_HPP_C_API_2
     const ResultCode rc = oas_vault_retrieve_archive(h_.get(), a.get(), d.get(), range ? &*range : nullptr, &out);
-#else
-    const ResultCode rc = oas_vault_retrieve_archive(h_.get(), a.get(), d.get(), range.has_value(),
-                                                     range ? range->start : 0, range ? range->end : 0, &out);
-#endif
     if (rc != OAS_RESULT_OK) return detail::last(rc);
     return Job::own(out);
   }
 
-#if OAS_HPP_C_API_2
   /// As retrieve_archive, but returns an unexpired retrieval of the same
   /// archive and range that is running or succeeded when there is one.
   Result<Job> retrieve_archive_reuse(std::string_view archive_id,
@@ -1273,7 +1196,6 @@ class Vault {
     if (rc != OAS_RESULT_OK) return detail::last(rc);
     return Job::own(out);
   }
-#endif
 
   /// Starts an inventory-retrieval job (the SDK's retrieve_inventory).
   Result<Job> retrieve_inventory(std::optional<std::string_view> description = std::nullopt) const {
