@@ -1,0 +1,1 @@
+#include "oas.hpp"
