@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# The Python package's test: builds the wheel from bindings/python (reusing an
+# already built liboas.so), checks its platform tag with auditwheel, installs
+# only that wheel into a fresh venv, and runs the pytest suite there against
+# emulators that the suite's fixtures start.
+#
+#   scripts/python-test.sh [LIBOAS_SO [OAS_EMULATOR]]
+#
+# Defaults: target/debug/liboas.so and target/debug/oas-emulator (what
+# scripts/test.sh has built). Without a built library, set OAS_PREBUILT_LIB=""
+# to let the wheel build run cargo itself (release profile).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+LIB="${1:-${OAS_PREBUILT_LIB-target/debug/liboas.so}}"
+EMU="${2:-${OAS_EMULATOR:-target/debug/oas-emulator}}"
+[[ -x "$EMU" ]] || die "emulator binary $EMU missing: cargo build -p oas-emulator first"
+
+ensure_tools python3=python3 readelf=binutils
+if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' 2>/dev/null; then
+  ensure_tools dummy-venv-check=python3-venv
+fi
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/oas-python-test.XXXXXX")"
+trap 'rm -rf "$WORK"' EXIT
+TOOLS="target/python-tools" # auditwheel, kept between runs (never part of the wheel)
+
+banner "wheel (pip wheel bindings/python)"
+if [[ -n "$LIB" ]]; then
+  [[ -f "$LIB" ]] || die "library $LIB missing: cargo build first (or OAS_PREBUILT_LIB= to build it)"
+  export OAS_PREBUILT_LIB="$(realpath "$LIB")"
+else
+  unset OAS_PREBUILT_LIB
+fi
+rm -rf bindings/python/build bindings/python/*.egg-info
+python3 -m pip wheel --quiet --no-deps bindings/python -w "$WORK/dist" || die "pip wheel"
+rm -rf bindings/python/build bindings/python/*.egg-info
+wheels=("$WORK"/dist/*.whl)
+[[ ${#wheels[@]} -eq 1 ]] || die "expected one wheel, got: ${wheels[*]}"
+WHEEL="${wheels[0]}"
+echo "built $(basename "$WHEEL")"
+
+banner "auditwheel show (the wheel's platform tag must be the one auditwheel finds)"
+if [[ ! -x "$TOOLS/bin/auditwheel" ]]; then
+  python3 -m venv "$TOOLS" && "$TOOLS/bin/pip" install --quiet auditwheel ||
+    die "installing auditwheel"
+fi
+show="$("$TOOLS/bin/auditwheel" show "$WHEEL")" || die "auditwheel show"
+echo "$show"
+found="$(grep -o 'manylinux_[0-9]*_[0-9]*_[a-z0-9_]*' <<<"$show" | head -1)"
+tag="$(basename "$WHEEL" .whl | awk -F- '{print $NF}')"
+[[ -n "$found" && "$tag" == "$found" ]] || die "wheel tag $tag, auditwheel says ${found:-no manylinux tag}"
+
+banner "fresh venv with only the wheel (and pytest)"
+python3 -m venv "$WORK/venv" || die "venv"
+"$WORK/venv/bin/pip" install --quiet "$WHEEL" || die "pip install $(basename "$WHEEL")"
+"$WORK/venv/bin/pip" install --quiet pytest || die "pip install pytest"
+
+banner "pytest bindings/python/tests (against the installed wheel)"
+export OAS_EMULATOR="$(realpath "$EMU")" OAS_EXPECT_INSTALLED="$WORK/venv"
+unset OAS_LIB
+tests="$(realpath bindings/python/tests)"
+set +e
+(cd "$WORK" && "$WORK/venv/bin/pytest" -q -p no:cacheprovider "$tests")
+rc=$?
+set -e
+[[ $rc -eq 5 ]] && die "pytest collected no tests"
+[[ $rc -eq 0 ]] || die "pytest (exit $rc)"
