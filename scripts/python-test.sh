@@ -24,7 +24,16 @@ fi
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/oas-python-test.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
-TOOLS="target/python-tools" # auditwheel, kept between runs (never part of the wheel)
+# Build tools (setuptools, wheel, auditwheel), kept between runs in target/ and
+# never part of the wheel; with them the wheel builds without pip's build
+# isolation, which would download and install setuptools on every run.
+TOOLS="target/python-tools"
+if ! "$TOOLS/bin/python" -c 'import setuptools, wheel, auditwheel' 2>/dev/null; then
+  banner "build tools venv ($TOOLS: setuptools, wheel, auditwheel)"
+  rm -rf "$TOOLS"
+  python3 -m venv "$TOOLS" && "$TOOLS/bin/pip" install --quiet setuptools wheel auditwheel ||
+    die "installing the build tools"
+fi
 
 banner "wheel (pip wheel bindings/python)"
 if [[ -n "$LIB" ]]; then
@@ -34,7 +43,8 @@ else
   unset OAS_PREBUILT_LIB
 fi
 rm -rf bindings/python/build bindings/python/*.egg-info
-python3 -m pip wheel --quiet --no-deps bindings/python -w "$WORK/dist" || die "pip wheel"
+"$TOOLS/bin/python" -m pip wheel --quiet --no-deps --no-build-isolation bindings/python \
+  -w "$WORK/dist" || die "pip wheel"
 rm -rf bindings/python/build bindings/python/*.egg-info
 wheels=("$WORK"/dist/*.whl)
 [[ ${#wheels[@]} -eq 1 ]] || die "expected one wheel, got: ${wheels[*]}"
@@ -42,10 +52,6 @@ WHEEL="${wheels[0]}"
 echo "built $(basename "$WHEEL")"
 
 banner "auditwheel show (the wheel's platform tag must be the one auditwheel finds)"
-if [[ ! -x "$TOOLS/bin/auditwheel" ]]; then
-  python3 -m venv "$TOOLS" && "$TOOLS/bin/pip" install --quiet auditwheel ||
-    die "installing auditwheel"
-fi
 show="$("$TOOLS/bin/auditwheel" show "$WHEEL")" || die "auditwheel show"
 echo "$show"
 found="$(grep -o 'manylinux_[0-9]*_[0-9]*_[a-z0-9_]*' <<<"$show" | head -1)"
@@ -67,3 +73,4 @@ rc=$?
 set -e
 [[ $rc -eq 5 ]] && die "pytest collected no tests"
 [[ $rc -eq 0 ]] || die "pytest (exit $rc)"
+echo "python package tests passed in $SECONDS s (wheel build included)"

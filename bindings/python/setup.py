@@ -15,7 +15,7 @@ import subprocess
 import sys
 import sysconfig
 
-from setuptools import setup
+from setuptools import Distribution, setup
 from setuptools.command.build_py import build_py
 
 try:
@@ -83,6 +83,16 @@ def platform_tag(lib):
     return "manylinux_%d_%d_%s" % (major, max(minor, 17), arch)
 
 
+class BinaryDistribution(Distribution):
+    """Holds a native library: installed to platlib, never treated as pure."""
+
+    def has_ext_modules(self):
+        return True
+
+    def is_pure(self):
+        return False
+
+
 class BuildPyWithLib(build_py):
     def run(self):
         build_py.run(self)
@@ -91,6 +101,11 @@ class BuildPyWithLib(build_py):
         self.mkpath(os.path.dirname(dest))
         shutil.copyfile(lib, dest)
         os.chmod(dest, 0o755)
+        # Debug info (a dev build has 15 MiB of it) stays out of the wheel; the
+        # symbol table stays, for backtraces.
+        strip = shutil.which("strip")
+        if strip:
+            subprocess.call([strip, "--strip-debug", dest])
         self.distribution.oas_lib = dest
 
 
@@ -115,6 +130,7 @@ setup(
     python_requires=">=3.7",
     packages=["oas", "oas.ease"],
     package_data={"oas": ["py.typed"]},
+    distclass=BinaryDistribution,
     cmdclass={"build_py": BuildPyWithLib, "bdist_wheel": BdistWheelPlatform},
     zip_safe=False,
 )

@@ -288,6 +288,7 @@ def call(fn, *args, **kw):
         rc = fn(*args)
         return rc, (ErrorInfo(rc) if rc != OK else None)
     box = []
+    done = threading.Event()
 
     def run():
         try:
@@ -295,15 +296,19 @@ def call(fn, *args, **kw):
             box.append((r, ErrorInfo(r) if r != OK else None))
         except BaseException as e:  # pragma: no cover - ctypes argument errors
             box.append(e)
+        finally:
+            done.set()
 
-    t = threading.Thread(target=run, name="oas-call", daemon=True)
-    t.start()
+    # An Event, not Thread.join: in CPython 3.11 a KeyboardInterrupt inside
+    # join() can mark a running thread as stopped (bpo-45274's fix), and the
+    # call must be over before its handles may be freed.
+    threading.Thread(target=run, name="oas-call", daemon=True).start()
     try:
-        t.join()
+        done.wait()
     except KeyboardInterrupt:
         cancel()
-        while t.is_alive():
-            t.join(0.1)
+        while not done.wait(0.1):
+            pass
         raise
     res = box[0]
     if isinstance(res, BaseException):

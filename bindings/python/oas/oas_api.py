@@ -72,6 +72,7 @@ class OASAPI(object):
         _lib.check(_lib.LIB.oas_client_new, _lib.byref(opts), _lib.byref(handle))
         self._client = handle.value
         self._finalizer = weakref.finalize(self, _lib.LIB.oas_client_free, handle.value)
+        self._finalizer.atexit = False  # a daemon thread may still use it at exit
 
     def __repr__(self):
         return "OASAPI(%r, accessId=%r)" % (self.endpoint, self.accessId)

@@ -226,6 +226,37 @@ def test_download_to_file_resumes_after_kill(emulator, small_vault, tmp_path):
     assert fetched <= 8 - len(done), "resume fetched %d ranges" % fetched
 
 
+CHILD_INT = CHILD.replace('print("finished")', "") .replace(
+    "Vault.get_vault_by_id(", "try:\n    Vault.get_vault_by_id(").replace(
+    ".download_to_file(out)\n", ".download_to_file(out)\nexcept KeyboardInterrupt:\n"
+    "    print('interrupted', flush=True)\n    sys.exit(3)\n")
+
+
+def test_ctrl_c_stops_a_download_that_then_resumes(emulator, small_vault, tmp_path):
+    path = str(tmp_path / "src")
+    data = make_file(path, 8 * MIB, seed=6)
+    job = small_vault.retrieve_archive(small_vault.upload_archive(path))
+    out = str(tmp_path / "out")
+    child = subprocess.Popen([sys.executable, "-c", CHILD_INT, emulator.host, str(emulator.port),
+                              ACCESS_ID, ACCESS_KEY, small_vault.id, job.id, out],
+                             stdout=subprocess.PIPE)
+    deadline = time.time() + 20
+    while time.time() < deadline and child.poll() is None and not os.path.exists(out + ".oas"):
+        time.sleep(0.02)
+    time.sleep(0.3)
+    child.send_signal(signal.SIGINT)
+    try:
+        stdout, _ = child.communicate(timeout=15)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.communicate()
+        raise AssertionError("the download did not stop on SIGINT")
+    assert child.returncode == 3 and b"interrupted" in stdout
+    assert os.path.exists(out + ".oas")
+    job.download_to_file(out)
+    assert read(out) == data and not os.path.exists(out + ".oas")
+
+
 def test_block_waits_for_the_job(slow_emulator, tmp_path, monkeypatch):
     monkeypatch.setattr(Job, "poll_first_interval", 0.2)
     api = make_api(slow_emulator)

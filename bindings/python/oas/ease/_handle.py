@@ -12,6 +12,8 @@ class Owner(object):
     def __init__(self, ptr, free):
         self.ptr = ptr
         self._fin = weakref.finalize(self, free, ptr)
+        # Not at interpreter exit: a daemon thread may still be inside a call.
+        self._fin.atexit = False
 
 
 class Progress(object):
