@@ -18,8 +18,8 @@ EMU="${2:-${OAS_EMULATOR:-target/debug/oas-emulator}}"
 [[ -x "$EMU" ]] || die "emulator binary $EMU missing: cargo build -p oas-emulator first"
 
 ensure_tools python3=python3 readelf=binutils
-if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' 2>/dev/null; then
-  ensure_tools dummy-venv-check=python3-venv
+if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
+  ensure_tools no-such-command-so-install=python3-venv # Debian's python3 has venv separately
 fi
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/oas-python-test.XXXXXX")"
@@ -28,11 +28,13 @@ trap 'rm -rf "$WORK"' EXIT
 # never part of the wheel; with them the wheel builds without pip's build
 # isolation, which would download and install setuptools on every run.
 TOOLS="target/python-tools"
-if ! "$TOOLS/bin/python" -c 'import setuptools, wheel, auditwheel' 2>/dev/null; then
-  banner "build tools venv ($TOOLS: setuptools, wheel, auditwheel)"
+if ! "$TOOLS/bin/python" -c 'import setuptools, wheel, auditwheel' 2>/dev/null ||
+  ! ls "$TOOLS"/wheels/pytest-*.whl >/dev/null 2>&1; then
+  banner "build tools venv ($TOOLS: setuptools, wheel, auditwheel; pytest's wheels)"
   rm -rf "$TOOLS"
   python3 -m venv "$TOOLS" && "$TOOLS/bin/pip" install --quiet setuptools wheel auditwheel ||
     die "installing the build tools"
+  "$TOOLS/bin/pip" download --quiet --dest "$TOOLS/wheels" pytest || die "downloading pytest"
 fi
 
 banner "wheel (pip wheel bindings/python)"
@@ -59,9 +61,11 @@ tag="$(basename "$WHEEL" .whl | awk -F- '{print $NF}')"
 [[ -n "$found" && "$tag" == "$found" ]] || die "wheel tag $tag, auditwheel says ${found:-no manylinux tag}"
 
 banner "fresh venv with only the wheel (and pytest)"
-python3 -m venv "$WORK/venv" || die "venv"
-"$WORK/venv/bin/pip" install --quiet "$WHEEL" || die "pip install $(basename "$WHEEL")"
-"$WORK/venv/bin/pip" install --quiet pytest || die "pip install pytest"
+# Without pip of its own (ensurepip is slow): the tools' pip installs into it.
+python3 -m venv --without-pip "$WORK/venv" || die "venv"
+# (The wheel has no dependencies; pytest comes from the wheels downloaded above.)
+"$TOOLS/bin/pip" --python "$WORK/venv/bin/python" install --quiet --no-index \
+  --find-links "$TOOLS/wheels" "$WHEEL" pytest || die "pip install $(basename "$WHEEL") pytest"
 
 banner "pytest bindings/python/tests (against the installed wheel)"
 export OAS_EMULATOR="$(realpath "$EMU")" OAS_EXPECT_INSTALLED="$WORK/venv"
