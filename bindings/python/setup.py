@@ -129,7 +129,6 @@ setup(
     license="MIT OR Apache-2.0",
     python_requires=">=3.7",
     packages=["oas", "oas.ease"],
-    package_data={"oas": ["py.typed"]},
     distclass=BinaryDistribution,
     cmdclass={"build_py": BuildPyWithLib, "bdist_wheel": BdistWheelPlatform},
     zip_safe=False,
