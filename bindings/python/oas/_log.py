@@ -20,6 +20,7 @@ from . import _lib
 TRACE = 5
 _TARGETS = {"uploader": "oas.ease.uploader", "upload": "oas.ease.uploader",
             "job": "oas.ease.job", "download": "oas.ease.job", "client": "oas.ease.api",
+            "http": "oas.ease.api",
             "digest": "oas.ease.utils", "vault": "oas.ease.vault"}
 _NAMES = sorted(set(_TARGETS.values()))
 _PY_LEVEL = {_lib.LOG_ERROR: logging.ERROR, _lib.LOG_WARN: logging.WARNING,
