@@ -49,6 +49,7 @@ TRANSPORT = 300
 TIMEOUT = 301
 SERVER = 400
 PROTOCOL = 401
+NOT_FOUND = 402
 HASH_MISMATCH = 500
 UPLOAD_FAILED = 600
 DOWNLOAD_FAILED = 601
@@ -74,9 +75,9 @@ class ClientOptions(Structure):
         ("access_key", c_char_p),
         ("connect_timeout_ms", c_uint64),
         ("read_timeout_ms", c_uint64),
-        ("retry_max_attempts", c_uint32),
         ("retry_base_delay_ms", c_uint64),
         ("retry_max_delay_ms", c_uint64),
+        ("retry_max_attempts", c_uint32),
         ("workers", c_uint32),
         ("upload_threshold", c_uint64),
         ("part_size", c_uint64),
@@ -84,8 +85,34 @@ class ClientOptions(Structure):
         ("bandwidth_limit", c_uint64),
         ("proxy", c_char_p),
         ("ca_file", c_char_p),
-        ("verify_tls", c_int),
         ("user_agent", c_char_p),
+        ("verify_tls", c_int),
+    ]
+
+
+class UploadOptions(Structure):
+    _fields_ = [
+        ("size", c_uint64),
+        ("part_size", c_uint64),
+        ("upload_threshold", c_uint64),
+        ("bandwidth_limit", c_uint64),
+        ("workers", c_uint32),
+        ("progress", PROGRESS_FN),
+        ("userdata", c_void_p),
+    ]
+
+
+class DownloadOptions(Structure):
+    _fields_ = [
+        ("size", c_uint64),
+        ("range_size", c_uint64),
+        ("bandwidth_limit", c_uint64),
+        ("workers", c_uint32),
+        ("wait_first_interval_ms", c_uint64),
+        ("wait_max_interval_ms", c_uint64),
+        ("wait_timeout_ms", c_uint64),
+        ("progress", PROGRESS_FN),
+        ("userdata", c_void_p),
     ]
 
 
@@ -107,7 +134,9 @@ OUT_S = POINTER(c_void_p)   # char ** handed over: read, then oas_string_free
 R = oas_result
 
 # client, errors, strings, version, log
-_proto("oas_client_options_init", None, POINTER(ClientOptions))
+_proto("oas_client_options_init", R, POINTER(ClientOptions), c_size_t)
+_proto("oas_upload_options_init", R, POINTER(UploadOptions), c_size_t)
+_proto("oas_download_options_init", R, POINTER(DownloadOptions), c_size_t)
 _proto("oas_client_new", R, POINTER(ClientOptions), OUT_P)
 _proto("oas_client_free", None, P)
 _proto("oas_last_error", P)
@@ -119,6 +148,11 @@ _proto("oas_error_server_code", S, P)
 _proto("oas_error_server_type", S, P)
 _proto("oas_error_request_id", S, P)
 _proto("oas_error_header", S, P, S)
+_proto("oas_error_server_message", S, P)
+_proto("oas_error_header_count", c_size_t, P)
+_proto("oas_error_header_name", S, P, c_size_t)
+_proto("oas_error_header_value", S, P, c_size_t)
+_proto("oas_error_upload_id", S, P)
 _proto("oas_result_str", S, R)
 _proto("oas_string_free", None, c_void_p)
 _proto("oas_version", S)
@@ -157,15 +191,15 @@ _proto("oas_vault_creation_date", S, P)
 _proto("oas_vault_last_inventory_date", S, P)
 _proto("oas_vault_number_of_archives", c_int64, P)
 _proto("oas_vault_size", c_int64, P)
-_proto("oas_vault_upload_archive", R, P, S, S, PROGRESS_FN, c_void_p, OUT_S)
-_proto("oas_vault_upload_fd", R, P, c_int, S, PROGRESS_FN, c_void_p, OUT_S)
-_proto("oas_vault_initiate_uploader", R, P, S, S, OUT_P)
+_proto("oas_vault_upload_archive", R, P, S, S, POINTER(UploadOptions), OUT_S)
+_proto("oas_vault_upload_fd", R, P, c_int, S, POINTER(UploadOptions), OUT_S)
+_proto("oas_vault_initiate_uploader", R, P, S, S, POINTER(UploadOptions), OUT_P)
 _proto("oas_vault_recover_uploader", R, P, S, OUT_P)
 _proto("oas_vault_list_all_multipart_uploads", R, P, OUT_P)
 _proto("oas_vault_delete_archive", R, P, S)
 _proto("oas_vault_get_job", R, P, S, OUT_P)
 _proto("oas_vault_list_all_jobs", R, P, OUT_P)
-_proto("oas_vault_retrieve_archive", R, P, S, S, c_bool, c_uint64, c_uint64, OUT_P)
+_proto("oas_vault_retrieve_archive", R, P, S, S, POINTER(ByteRange), OUT_P)
 _proto("oas_vault_retrieve_inventory", R, P, S, OUT_P)
 _proto("oas_vault_pull_from_oss", R, P, S, S, S, S, OUT_P)
 _proto("oas_vault_push_to_oss", R, P, S, S, S, S, S, OUT_P)
@@ -181,8 +215,8 @@ _proto("oas_uploader_creation_date", S, P)
 _proto("oas_uploader_part_size", c_uint64, P)
 _proto("oas_uploader_size_total", c_uint64, P)
 _proto("oas_uploader_size_completed", c_uint64, P)
-_proto("oas_uploader_start", R, P, PROGRESS_FN, c_void_p, OUT_S)
-_proto("oas_uploader_resume", R, P, S, PROGRESS_FN, c_void_p, OUT_S)
+_proto("oas_uploader_start", R, P, POINTER(UploadOptions), OUT_S)
+_proto("oas_uploader_resume", R, P, S, POINTER(UploadOptions), OUT_S)
 _proto("oas_uploader_stop", None, P)
 _proto("oas_uploader_cancel", R, P)
 
@@ -198,18 +232,35 @@ _proto("oas_job_archive_size", c_int64, P)
 _proto("oas_job_inventory_size", c_int64, P)
 _proto("oas_job_completed", c_bool, P)
 _proto("oas_job_size_completed", c_uint64, P)
-_proto("oas_job_retrieval_byte_range", R, P, POINTER(c_uint64), POINTER(c_uint64))
+_proto("oas_job_retrieval_byte_range", R, P, POINTER(ByteRange))
 _proto("oas_job_update_status", R, P)
 _proto("oas_job_outcome", R, P)
 _proto("oas_job_wait", R, P, c_uint64, c_uint64, c_uint64)
 _proto("oas_job_cancel", None, P)
-_proto("oas_job_set_download_options", R, P, c_uint64, c_uint32, c_uint64)
-_proto("oas_job_set_progress_callback", R, P, PROGRESS_FN, c_void_p)
-_proto("oas_job_download_by_range", R, P, c_uint64, c_uint64, S, c_size_t, c_bool)
-_proto("oas_job_download_by_range_fd", R, P, c_uint64, c_uint64, c_int, c_size_t, c_bool)
-_proto("oas_job_download_to_file", R, P, S, c_size_t, c_bool)
+_proto("oas_job_download_by_range", R, P, POINTER(ByteRange), S, c_size_t, c_bool, POINTER(DownloadOptions))
+_proto("oas_job_download_by_range_fd", R, P, POINTER(ByteRange), c_int, c_size_t, c_bool, POINTER(DownloadOptions))
+_proto("oas_job_download_to_file", R, P, S, c_size_t, c_bool, POINTER(DownloadOptions))
 
 NO_PROGRESS = PROGRESS_FN()  # a NULL progress callback
+
+
+def upload_options(progress=None):
+    """An oas_upload_options with the defaults and an optional PROGRESS_FN."""
+    o = UploadOptions()
+    LIB.oas_upload_options_init(byref(o), ctypes.sizeof(o))
+    if progress is not None:
+        o.progress = progress
+    return o
+
+
+def download_options(progress=None, first=0, most=0, timeout=0):
+    """An oas_download_options: optional PROGRESS_FN, `block` poll schedule in ms."""
+    o = DownloadOptions()
+    LIB.oas_download_options_init(byref(o), ctypes.sizeof(o))
+    if progress is not None:
+        o.progress = progress
+    o.wait_first_interval_ms, o.wait_max_interval_ms, o.wait_timeout_ms = first, most, timeout
+    return o
 
 
 # --- helpers ------------------------------------------------------------------
@@ -246,17 +297,11 @@ def take_string(ptr):
         LIB.oas_string_free(ptr.value)
 
 
-# Response headers copied into OASServerError.headers (0.1 has lookup by name only).
-_KNOWN_HEADERS = ("x-oas-request-id", "content-type", "content-length", "date", "server",
-                  "connection", "x-oas-version", "x-oas-tree-etag", "x-oas-content-etag",
-                  "location", "retry-after")
-
-
 class ErrorInfo(object):
     """A snapshot of oas_last_error(), taken on the thread that made the call."""
 
-    __slots__ = ("result", "kind", "http_status", "message", "server_code", "server_type",
-                 "request_id", "headers")
+    __slots__ = ("result", "kind", "http_status", "message", "server_message", "server_code",
+                 "server_type", "request_id", "headers", "upload_id")
 
     def __init__(self, rc):
         e = LIB.oas_last_error()
@@ -266,14 +311,12 @@ class ErrorInfo(object):
         self.message = text(LIB.oas_error_message(e)) or text(LIB.oas_result_str(rc))
         self.server_code = text(LIB.oas_error_server_code(e))
         self.server_type = text(LIB.oas_error_server_type(e))
+        self.server_message = text(LIB.oas_error_server_message(e))
         self.request_id = text(LIB.oas_error_request_id(e))
-        headers = {}
-        if self.http_status:
-            for name in _KNOWN_HEADERS:
-                v = LIB.oas_error_header(e, name.encode())
-                if v:
-                    headers[name] = text(v)
-        self.headers = headers
+        self.upload_id = text(LIB.oas_error_upload_id(e)) or None
+        self.headers = dict((text(LIB.oas_error_header_name(e, i)).lower(),
+                             text(LIB.oas_error_header_value(e, i)))
+                            for i in range(LIB.oas_error_header_count(e)))
 
 
 def call(fn, *args, **kw):

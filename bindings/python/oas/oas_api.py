@@ -52,7 +52,7 @@ class OASAPI(object):
         self.endpoint = "%s://%s" % (scheme, host)
 
         opts = _lib.ClientOptions()
-        _lib.LIB.oas_client_options_init(_lib.byref(opts))
+        _lib.LIB.oas_client_options_init(_lib.byref(opts), _lib.ctypes.sizeof(opts))
         keep = [_lib.enc(self.endpoint), _lib.enc(accessId, "accessId"),
                 _lib.enc(accessKey, "accessKey")]
         opts.endpoint, opts.access_id, opts.access_key = keep

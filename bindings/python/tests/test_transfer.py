@@ -134,8 +134,11 @@ def test_upload_archive_multipart_and_progress_stop(small_vault, tmp_path):
     job = small_vault.retrieve_archive(archive_id)
     assert job.archive_size == len(data) and job.etag == ref_tree(data)
     with pytest.raises(UploadArchiveError) as e:
-        small_vault.upload_archive(path, progress=lambda done, total: False)
-    assert e.value.result == 700
+        small_vault.upload_archive(path, progress=lambda done, total: done < MIB)
+    assert e.value.result == 700 and e.value.upload_id
+    # the upload that upload_archive left behind resumes through recover_uploader
+    resumed = small_vault.recover_uploader(e.value.upload_id).resume(path)
+    assert small_vault.retrieve_archive(resumed).etag == ref_tree(data)
 
     def boom(done, total):
         raise KeyError("from the callback")

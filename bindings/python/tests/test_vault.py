@@ -52,7 +52,10 @@ def test_server_error_fields(api):
     assert len(err.request_id) == 32
     assert err.headers["x-oas-request-id"] == err.request_id
     assert all(k == k.lower() for k in err.headers)
-    assert err.message and err.result == 400 and err.result_name
+    assert err.message == "0" * 32 + " does not exist"  # the server's own message
+    assert "DescribeVault" in err.description
+    assert err.headers["content-type"] == "application/json" and "date" in err.headers
+    assert err.result in (400, 402) and err.result_name
     assert "404" in str(err)
 
 

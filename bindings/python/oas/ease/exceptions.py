@@ -30,11 +30,14 @@ class OASServerError(OASError):
     """The server answered with an error.
 
     Fields: `headers` (dict, lower-case keys), `request_id`, `status` (int),
-    `code`, `type`, `message`.
+    `code`, `type`, `message` (the server's); `description` (an extra) is the
+    library's sentence naming the failed operation.
     """
 
-    def __init__(self, status=0, code=None, type=None, message="", request_id=None, headers=None):
+    def __init__(self, status=0, code=None, type=None, message="", request_id=None, headers=None,
+                 description=None):
         OASError.__init__(self, message)
+        self.description = description or message
         self.status = status
         self.code = code
         self.type = type
@@ -43,7 +46,7 @@ class OASServerError(OASError):
 
     def __str__(self):
         return "OASServerError: status=%s, code=%s, type=%s, request_id=%s, message=%s" % (
-            self.status, self.code, self.type, self.request_id, self.message)
+            self.status, self.code, self.type, self.request_id, self.description)
 
     def __repr__(self):
         return "OASServerError(status=%r, code=%r, type=%r, message=%r, request_id=%r)" % (
@@ -100,9 +103,15 @@ def from_error(info, context=None):
 
     rc = info.result
     msg = info.message
-    if rc == _lib.SERVER:
-        e = OASServerError(info.http_status, info.server_code or None, info.server_type or None,
-                           msg, info.request_id or None, info.headers)
+
+    def server_error():
+        return OASServerError(info.http_status, info.server_code or None,
+                              info.server_type or None, info.server_message or msg,
+                              info.request_id or None, info.headers, msg)
+    if rc == _lib.SERVER or (rc == _lib.NOT_FOUND and info.http_status):
+        e = server_error()
+    elif rc == _lib.NOT_FOUND:  # get_vault_by_name of a missing vault: ValueError, as before
+        e = OASValueError(msg)
     elif rc in (_lib.INVALID_ARGUMENT, _lib.NULL_ARGUMENT, _lib.INVALID_UTF8,
                 _lib.BUFFER_TOO_SMALL):
         e = OASValueError(msg)
@@ -121,10 +130,11 @@ def from_error(info, context=None):
     elif context == "download" and rc in (_lib.CANCELLED, _lib.INVALID_STATE, _lib.WAIT_TIMEOUT):
         e = DownloadArchiveError(msg)
     elif rc == _lib.PROTOCOL and info.http_status:
-        e = OASServerError(info.http_status, info.server_code or None, info.server_type or None,
-                           msg, info.request_id or None, info.headers)
+        e = server_error()
     else:
         e = OASClientError(msg)
+    if isinstance(e, UploadArchiveError) and info.upload_id:
+        e.upload_id = info.upload_id
     e.result = rc
     e.result_name = _lib.text(_lib.LIB.oas_result_str(rc))
     return e

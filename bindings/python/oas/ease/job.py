@@ -6,7 +6,7 @@ Logging goes to the logger `oas.ease.job` (fed by liboas).
 import logging
 import os
 import threading
-from ctypes import byref, c_uint64
+from ctypes import byref
 
 from .. import _lib, _log
 from ._handle import Progress
@@ -58,9 +58,9 @@ class Job(object):
         self.etag = _lib.opt_text(L.oas_job_etag(h))
         self.content_etag = _lib.opt_text(L.oas_job_content_etag(h))
         self.vault_id = _lib.opt_text(L.oas_job_vault_id(h))
-        start, end = c_uint64(), c_uint64()
-        if L.oas_job_retrieval_byte_range(h, byref(start), byref(end)) == _lib.OK:
-            self.job_range = "%d-%d" % (start.value, end.value)
+        rng = _lib.ByteRange()
+        if L.oas_job_retrieval_byte_range(h, byref(rng)) == _lib.OK:
+            self.job_range = "%d-%d" % (rng.start, rng.end)
         else:
             self.job_range = None
 
@@ -94,28 +94,23 @@ class Job(object):
     def set_progress(self, progress):
         """Registers `progress(done, total)` for this job's downloads (an extra;
         returning False stops the download, which resumes on the next call)."""
-        cb = Progress(progress) if progress is not None else None
-        _lib.check(L.oas_job_set_progress_callback, self._h,
-                   cb.c if cb else _lib.NO_PROGRESS, None)
-        self._progress = cb
+        self._progress = Progress(progress) if progress is not None else None
 
     def _download(self, fn, args, block, progress):
-        if progress is not None:
-            self.set_progress(progress)
-        if block:
-            self.wait()
+        cb = Progress(progress) if progress is not None else self._progress
+        ms = [int((v or 0) * 1000) for v in (self.poll_first_interval, self.poll_max_interval)]
+        opts = _lib.download_options(cb.c if cb else None, ms[0], ms[1], 0)
         _log.sync()
-        cb = self._progress
         try:
-            _lib.check(fn, self._h, *(args + (False,)),
+            _lib.check(fn, self._h, *(args + (bool(block), byref(opts))),
                        cancel=lambda: L.oas_job_cancel(self._h), context="download")
         except Exception:
             if cb is not None:
                 cb.reraise()
             raise
         finally:
-            if progress is not None:
-                self.set_progress(None)
+            if block:
+                self._read_fields()
 
     def download_by_range(self, byte_range, file_path=None, file_obj=None, chunk_size=None,
                           block=True, progress=None):
@@ -126,8 +121,8 @@ class Job(object):
         chunk = int(chunk_size or 0)
         if file_path is not None:
             return self._download(L.oas_job_download_by_range,
-                                  (start, end, _lib.enc(file_path, "file_path"), chunk),
-                                  block, progress)
+                                  (byref(_lib.ByteRange(start, end)),
+                                   _lib.enc(file_path, "file_path"), chunk), block, progress)
         if file_obj is None:
             raise ValueError("Either file_path or file_obj should be provided.")
         return self._download_to_obj(start, end, file_obj, chunk, block, progress)
@@ -153,8 +148,8 @@ class Job(object):
         t = threading.Thread(target=copy, name="oas-file-obj", daemon=True)
         t.start()
         try:
-            self._download(L.oas_job_download_by_range_fd, (start, end, wfd, chunk), block,
-                           progress)
+            self._download(L.oas_job_download_by_range_fd,
+                           (byref(_lib.ByteRange(start, end)), wfd, chunk), block, progress)
         except Exception:
             if failure:
                 raise failure[0]

@@ -48,13 +48,14 @@ class Uploader(object):
     def _run(self, fn, *args, **kw):
         _log.sync()
         cb = Progress(kw.get("progress"))
+        opts = _lib.upload_options(cb.c)
         out = c_void_p()
 
         def stop():
             cb.stop()
             L.oas_uploader_stop(self._h)
         try:
-            _lib.check(fn, self._h, *(args + (cb.c, None, byref(out))), cancel=stop,
+            _lib.check(fn, self._h, *(args + (byref(opts), byref(out))), cancel=stop,
                        context="upload")
         except Exception as e:
             cb.reraise()

@@ -119,10 +119,11 @@ class Vault(object):
         from a worker thread; returning False stops the upload."""
         _log.sync()
         cb = Progress(progress)
+        opts = _lib.upload_options(cb.c)
         out = c_void_p()
         try:
             _lib.check(L.oas_vault_upload_archive, self._h, _lib.enc(file_path, "file_path"),
-                       _lib.enc(desc, "desc"), cb.c, None, byref(out), cancel=cb.stop,
+                       _lib.enc(desc, "desc"), byref(opts), byref(out), cancel=cb.stop,
                        context="upload")
         except Exception:
             cb.reraise()
@@ -134,7 +135,7 @@ class Vault(object):
         _log.sync()
         out = c_void_p()
         _lib.check(L.oas_vault_initiate_uploader, self._h, _lib.enc(file_path, "file_path"),
-                   _lib.enc(desc, "desc"), byref(out), context="upload")
+                   _lib.enc(desc, "desc"), None, byref(out), context="upload")
         return Uploader(self, out.value, Owner(out.value, L.oas_uploader_free))
 
     def recover_uploader(self, upload_id):
@@ -160,13 +161,12 @@ class Vault(object):
 
     def retrieve_archive(self, archive_id, desc=None, byte_range=None):
         """Starts an archive-retrieval job; `byte_range` is (start, end), inclusive."""
-        if byte_range is None:
-            has, start, end = False, 0, 0
-        else:
+        rng = None
+        if byte_range is not None:
             start, end = byte_range
-            has = True
+            rng = byref(_lib.ByteRange(int(start), int(end)))
         return self._job(L.oas_vault_retrieve_archive, _lib.enc(archive_id, "archive_id"),
-                         _lib.enc(desc, "desc"), has, int(start), int(end))
+                         _lib.enc(desc, "desc"), rng)
 
     def retrieve_inventory(self, desc=None):
         return self._job(L.oas_vault_retrieve_inventory, _lib.enc(desc, "desc"))
