@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The one test command: formatting, lints, Rust tests, header drift, the C
 # suite under ctest (native and valgrind, then ASan), the consumer test of the
-# installed tree and the .deb, the Python ctypes test and the exported-symbols
-# check. Installs missing tools itself. Fails fast.
+# installed tree and the .deb, the Python ctypes test, the Python package's
+# wheel and pytest suite, and the exported-symbols check. Installs missing
+# tools itself. Fails fast.
 #
 #   ./scripts/test.sh            (C side against the dev build that cargo test
 #                                 already made; OAS_CARGO_PROFILE=release for an
@@ -65,6 +66,9 @@ scripts/consumer-test.sh "$BUILD_DIR" || die "consumer test"
 
 banner "Python ctypes test"
 python3 tests/python/test_ctypes.py "$BUILD_DIR/lib/liboas.so" || die "python ctypes test"
+
+banner "Python package (scripts/python-test.sh: wheel, fresh venv, pytest against the emulator)"
+scripts/python-test.sh "target/$PROFILE_DIR/liboas.so" "target/$PROFILE_DIR/oas-emulator" || die "python package tests"
 
 banner "exported symbols"
 scripts/check-symbols.sh "target/$PROFILE_DIR/liboas.so" || die "symbol check"

@@ -1,0 +1,1 @@
+"""The SDK's high-level ("ease") layer: Vault, Uploader, Job, exceptions, utils."""
