@@ -14,6 +14,7 @@ pub mod inventory;
 pub mod job;
 pub mod log;
 mod md5core;
+pub mod md5multi;
 pub mod model;
 pub mod ranges;
 pub mod transfer;
