@@ -267,7 +267,13 @@ impl Md5Lanes {
         }
         if pre_full.iter().any(|&f| f) {
             let pre: Vec<&[u8]> = (0..n)
-                .map(|i| if pre_full[i] { &self.buf[i][..] } else { &[][..] })
+                .map(|i| {
+                    if pre_full[i] {
+                        &self.buf[i][..]
+                    } else {
+                        &[][..]
+                    }
+                })
                 .collect();
             compress_lanes(self.backend, &mut self.state, &pre);
             for i in 0..n {
@@ -552,10 +558,18 @@ mod x86 {
     macro_rules! quad {
         ($V:ty, $f:ident, $s:ident, $set:ident, $m:ident, $round:expr, $j:expr,
          [$s0:expr, $s1:expr, $s2:expr, $s3:expr]) => {
-            step!($V, $f, $s, $set, $m, $round, $j, 0, 1, 2, 3, $s0, { 32 - $s0 });
-            step!($V, $f, $s, $set, $m, $round, $j + 1, 3, 0, 1, 2, $s1, { 32 - $s1 });
-            step!($V, $f, $s, $set, $m, $round, $j + 2, 2, 3, 0, 1, $s2, { 32 - $s2 });
-            step!($V, $f, $s, $set, $m, $round, $j + 3, 1, 2, 3, 0, $s3, { 32 - $s3 });
+            step!($V, $f, $s, $set, $m, $round, $j, 0, 1, 2, 3, $s0, {
+                32 - $s0
+            });
+            step!($V, $f, $s, $set, $m, $round, $j + 1, 3, 0, 1, 2, $s1, {
+                32 - $s1
+            });
+            step!($V, $f, $s, $set, $m, $round, $j + 2, 2, 3, 0, 1, $s2, {
+                32 - $s2
+            });
+            step!($V, $f, $s, $set, $m, $round, $j + 3, 1, 2, 3, 0, $s3, {
+                32 - $s3
+            });
         };
     }
 
@@ -679,7 +693,15 @@ mod tests {
             let scalar = md5core::Md5::digest(m);
             let crate_md5: [u8; 16] = md5::Md5::digest(m).into();
             prop_assert_eq!(scalar, crate_md5);
-            prop_assert_eq!(g, &scalar, "{:?}: lane {} of {}, {} bytes", backend, i, msgs.len(), m.len());
+            prop_assert_eq!(
+                g,
+                &scalar,
+                "{:?}: lane {} of {}, {} bytes",
+                backend,
+                i,
+                msgs.len(),
+                m.len()
+            );
         }
         Ok(())
     }

@@ -276,7 +276,10 @@ impl Fetcher<'_> {
         let computed = match sink.written() {
             // One thread: the other range workers use the other cores.
             Some((file, base)) => tree_etag_at(file, base, want, 1).map_err(|e| {
-                Failure::Fatal(Error::io(format!("{ctx}: reading back the downloaded bytes"), e))
+                Failure::Fatal(Error::io(
+                    format!("{ctx}: reading back the downloaded bytes"),
+                    e,
+                ))
             })?,
             None => hasher.finish(),
         };
