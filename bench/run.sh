@@ -145,6 +145,7 @@ OAS_ENDPOINT="$EP" data_pid="$EPID"
 src="$work/src-${SIZE_MIB}.bin"
 gen_data "$src" "$SIZE_MIB"
 md5_w=() md5_c=() both_w=() both_c=() tree_w=() tree_c=() up_s=() up_c=() down_s=() down_c=()
+up_cc=() down_cc=() # the client's own CPU seconds
 archive=""
 for ((i = 1; i <= RUNS; i++)); do
   # Interleaved, so that load changes hit every figure alike.
@@ -156,17 +157,20 @@ for ((i = 1; i <= RUNS; i++)); do
   tree_w+=("$w") tree_c+=("$c")
   e0=$(emulator_cpu)
   read -r s new_archive <<<"$(tb "$work/up.rss" upload "$src")"
-  up_s+=("$s") up_c+=("$(add "$(cpu_of "$work/up.rss")" "$(awk -v a="$(emulator_cpu)" -v b="$e0" 'BEGIN {print a - b}')")")
+  up_s+=("$s") up_cc+=("$(cpu_of "$work/up.rss")")
+  up_c+=("$(add "${up_cc[-1]}" "$(awk -v a="$(emulator_cpu)" -v b="$e0" 'BEGIN {print a - b}')")")
   # Keep one archive on the emulator's disk.
   if [[ -n "$archive" ]]; then tb "$work/del.rss" delete "$archive" >/dev/null; fi
   archive="$new_archive"
   rm -f "$work/down.bin" "$work/down.bin.oas"
   e0=$(emulator_cpu)
   read -r s _ <<<"$(tb "$work/down.rss" download "$archive" "$work/down.bin")"
-  down_s+=("$s") down_c+=("$(add "$(cpu_of "$work/down.rss")" "$(awk -v a="$(emulator_cpu)" -v b="$e0" 'BEGIN {print a - b}')")")
+  down_s+=("$s") down_cc+=("$(cpu_of "$work/down.rss")")
+  down_c+=("$(add "${down_cc[-1]}" "$(awk -v a="$(emulator_cpu)" -v b="$e0" 'BEGIN {print a - b}')")")
   cmp -s "$src" "$work/down.bin" || die "the download differs from the source"
   echo "run $i: md5sum ${md5_w[-1]} s, digests ${both_w[-1]} s, tree ${tree_w[-1]} s," \
-    "upload ${up_s[-1]} s (cpu ${up_c[-1]} s), download ${down_s[-1]} s (cpu ${down_c[-1]} s)"
+    "upload ${up_s[-1]} s (cpu ${up_c[-1]} s, client ${up_cc[-1]} s)," \
+    "download ${down_s[-1]} s (cpu ${down_c[-1]} s, client ${down_cc[-1]} s), load $(cut -d' ' -f1 /proc/loadavg)"
 done
 tb "$work/del.rss" delete "$archive" >/dev/null
 rm -f "$src" "$work/down.bin"
@@ -225,10 +229,21 @@ row_ratio() { # row_ratio <figure> <seconds> <measured text> <cpu> <target ratio
   # shellcheck disable=SC2059
   printf "$fmt" "$1" "$3" "$4" "md5sum $md5 s" "${r}x" "<= ${5}x" "$(pass "$r" "$5")"
 }
-row_ratio "both digests, $size_label" "$both" "$both s" "$(median "${both_c[@]}")" 1.10
-row_ratio "tree etag alone, $size_label" "$tree" "$tree s" "$(median "${tree_c[@]}")" 0.65
-row_ratio "upload (multipart), $size_label" "$up" "$up s, $(mbs "$up") MB/s" "$(median "${up_c[@]}")" 2.5
-row_ratio "download (job output), $size_label" "$down" "$down s, $(mbs "$down") MB/s" "$(median "${down_c[@]}")" 2.5
+row_ratio "both digests, $size_label" "$both" "$both s" "$(median "${both_c[@]}")" 0.95
+per_gib() { awk -v c="$1" -v m="$SIZE_MIB" 'BEGIN {printf "%.2f", c * 1024 / m}'; }
+both_cpu=$(per_gib "$(median "${both_c[@]}")")
+# shellcheck disable=SC2059
+printf "$fmt" "both digests: cpu per GiB" "$both_cpu s/GiB" "$(median "${both_c[@]}")" "-" "-" "<= 2.0 s" "$(pass "$both_cpu" 2.0)"
+row_ratio "tree etag alone, $size_label" "$tree" "$tree s" "$(median "${tree_c[@]}")" 0.15
+row_ratio "upload (multipart), $size_label" "$up" "$up s, $(mbs "$up") MB/s" "$(median "${up_c[@]}")" 1.4
+row_ratio "download (job output), $size_label" "$down" "$down s, $(mbs "$down") MB/s" "$(median "${down_c[@]}")" 0.8
+for dir in up down; do
+  name=$([[ $dir == up ]] && echo upload || echo download)
+  arr="${dir}_cc[@]"
+  c=$(median "${!arr}")
+  # shellcheck disable=SC2059
+  printf "$fmt" "client cpu per GiB, $name" "$(per_gib "$c") s/GiB" "$c" "-" "-" "(report)" "-"
+done
 for mib in "${RSS_SIZES[@]}"; do
   for dir in up down; do
     name=$([[ $dir == up ]] && echo upload || echo download)

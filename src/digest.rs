@@ -12,6 +12,7 @@
 /// The streaming MD5 behind every digest here (faster than the md-5 crate,
 /// see README "Benchmark"); public so the emulator verifies with the same core.
 pub use crate::md5core::Md5;
+use crate::md5multi::{md5_many, Backend, Md5Lanes};
 use rayon::prelude::*;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
@@ -32,6 +33,10 @@ const READ_BUF: usize = 16 * LEAF;
 /// Read buffer of the content MD5 stream over a file: small enough to stay in
 /// the CPU cache between the copy from the page cache and the hashing.
 const CONTENT_BUF: usize = 32 * 1024;
+
+/// Read buffer per lane of the multi-buffer leaf hashing over a file: all
+/// lanes' buffers together stay in the CPU cache.
+const LANE_BUF: usize = 16 * 1024;
 
 /// Both digests of one payload.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -72,14 +77,26 @@ pub fn content_etag(data: &[u8]) -> String {
 
 /// Tree etag of a buffer (leaves hashed in parallel).
 pub fn tree_etag(data: &[u8]) -> String {
-    let leaves: Vec<Hex> = if data.len() >= PARALLEL_MIN {
-        data.par_chunks(LEAF).map(md5_hex).collect()
-    } else {
-        data.chunks(LEAF).map(md5_hex).collect()
-    };
-    combine_nodes(leaves)
+    combine_nodes(leaf_hexes(data))
         .map(|h| hex_string(&h))
         .unwrap_or_default()
+}
+
+/// Upper-case hex MD5 of every 1 MiB leaf of `data` (the last one possibly
+/// shorter): the leaves are hashed together in SIMD lanes (`md5multi`), in
+/// groups of the back end's lane count spread over the rayon pool.
+fn leaf_hexes(data: &[u8]) -> Vec<Hex> {
+    let group = Backend::detect().lanes() * LEAF;
+    let hash_group = |g: &[u8]| -> Vec<Hex> {
+        let leaves: Vec<&[u8]> = g.chunks(LEAF).collect();
+        md5_many(&leaves).iter().map(|d| upper_hex(d)).collect()
+    };
+    if data.len() > group {
+        let groups: Vec<Vec<Hex>> = data.par_chunks(group).map(hash_group).collect();
+        groups.concat()
+    } else {
+        hash_group(data)
+    }
 }
 
 /// Both digests of a buffer.
@@ -275,10 +292,8 @@ impl Hasher {
         }
         let whole = data.len() / LEAF * LEAF;
         let (full, rest) = data.split_at(whole);
-        if full.len() >= PARALLEL_MIN {
-            leaves.par_extend(full.par_chunks(LEAF).map(md5_hex));
-        } else {
-            leaves.extend(full.chunks(LEAF).map(md5_hex));
+        if !full.is_empty() {
+            leaves.extend(leaf_hexes(full));
         }
         if !rest.is_empty() {
             leaf.update(rest);
@@ -486,34 +501,56 @@ fn both_sequential_at(file: &File, offset: u64, size: u64) -> std::io::Result<Di
     Ok(hasher.finish())
 }
 
-/// Tree etag of a file range: `threads` threads (the caller plus helpers)
-/// each read and hash whole leaves, claiming leaf indices from a counter.
+/// Tree etag of exactly `size` bytes of `file` at `offset` (a short file is
+/// an `UnexpectedEof` error), hashed by `threads` threads (at least one: the
+/// caller). Each thread claims groups of consecutive leaves from a counter and
+/// hashes a group's leaves together in SIMD lanes, reading every lane through
+/// its own small buffer (all of them together cache-resident).
+pub fn tree_etag_at(
+    file: &File,
+    offset: u64,
+    size: u64,
+    threads: usize,
+) -> std::io::Result<String> {
+    tree_at(file, offset, size, threads)
+}
+
 fn tree_at(file: &File, offset: u64, size: u64, threads: usize) -> std::io::Result<String> {
     let count = size.div_ceil(LEAF_SIZE) as usize;
+    let lanes = Backend::detect().lanes();
+    let groups = count.div_ceil(lanes);
     let next = AtomicUsize::new(0);
-    let work = || -> std::io::Result<Vec<(usize, Hex)>> {
-        // Each leaf is streamed through the small buffer too (cache-resident).
-        let mut buf = vec![0u8; CONTENT_BUF.min(size.max(1) as usize)];
+    let work = || -> std::io::Result<Vec<(usize, Vec<Hex>)>> {
         let mut out = Vec::new();
+        let mut bufs: Vec<Vec<u8>> = Vec::new();
         loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            if i >= count {
+            let g = next.fetch_add(1, Ordering::Relaxed);
+            if g >= groups {
                 return Ok(out);
             }
-            let start = i as u64 * LEAF_SIZE;
-            let end = (start + LEAF_SIZE).min(size);
-            let mut md5 = Md5::new();
-            let mut pos = start;
-            while pos < end {
-                let n = ((end - pos) as usize).min(buf.len());
-                file.read_exact_at(&mut buf[..n], offset + pos)?;
-                md5.update(&buf[..n]);
-                pos += n as u64;
+            let first = g * lanes;
+            let n = lanes.min(count - first);
+            let starts: Vec<u64> = (first..first + n).map(|i| i as u64 * LEAF_SIZE).collect();
+            let ends: Vec<u64> = starts.iter().map(|s| (s + LEAF_SIZE).min(size)).collect();
+            bufs.resize_with(n, || vec![0u8; LANE_BUF]);
+            let mut md5 = Md5Lanes::new(n);
+            let mut pos = 0u64;
+            while pos < LEAF_SIZE {
+                let mut lens = vec![0usize; n];
+                for (j, buf) in bufs.iter_mut().take(n).enumerate() {
+                    let at = starts[j] + pos;
+                    let len = ends[j].saturating_sub(at).min(LANE_BUF as u64) as usize;
+                    file.read_exact_at(&mut buf[..len], offset + at)?;
+                    lens[j] = len;
+                }
+                let chunks: Vec<&[u8]> = bufs.iter().zip(&lens).map(|(b, &l)| &b[..l]).collect();
+                md5.update(&chunks);
+                pos += LANE_BUF as u64;
             }
-            out.push((i, upper_hex(&md5.finalize())));
+            out.push((first, md5.finalize().iter().map(|d| upper_hex(d)).collect()));
         }
     };
-    let helpers = threads.min(count).saturating_sub(1);
+    let helpers = threads.min(groups).saturating_sub(1);
     let parts = std::thread::scope(|s| {
         let handles: Vec<_> = (0..helpers).map(|_| s.spawn(work)).collect();
         let mut parts = vec![work()];
@@ -526,8 +563,8 @@ fn tree_at(file: &File, offset: u64, size: u64, threads: usize) -> std::io::Resu
     });
     let mut leaves = vec![[0u8; 32]; count];
     for part in parts {
-        for (i, hex) in part? {
-            leaves[i] = hex;
+        for (first, hexes) in part? {
+            leaves[first..first + hexes.len()].copy_from_slice(&hexes);
         }
     }
     Ok(combine_nodes(leaves)

@@ -15,6 +15,7 @@ pub mod inventory;
 pub mod job;
 pub mod log;
 mod md5core;
+pub mod md5multi;
 pub mod model;
 pub mod purge;
 pub mod ranges;

@@ -10,7 +10,7 @@
 //! critical path. The md-5 crate stays the reference in the tests.
 
 /// Per-step additive constants, `floor(abs(sin(i + 1)) * 2^32)`.
-const K: [u32; 64] = [
+pub(crate) const K: [u32; 64] = [
     0xd76aa478, 0xe8c7b756, 0x242070db, 0xc1bdceee, 0xf57c0faf, 0x4787c62a, 0xa8304613, 0xfd469501,
     0x698098d8, 0x8b44f7af, 0xffff5bb1, 0x895cd7be, 0x6b901122, 0xfd987193, 0xa679438e, 0x49b40821,
     0xf61e2562, 0xc040b340, 0x265e5a51, 0xe9b6c7aa, 0xd62f105d, 0x02441453, 0xd8a1e681, 0xe7d3fbc8,
@@ -21,7 +21,7 @@ const K: [u32; 64] = [
     0x6fa87e4f, 0xfe2ce6e0, 0xa3014314, 0x4e0811a1, 0xf7537e82, 0xbd3af235, 0x2ad7d2bb, 0xeb86d391,
 ];
 
-const INIT: [u32; 4] = [0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476];
+pub(crate) const INIT: [u32; 4] = [0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476];
 
 /// One step: `a = b + rotl(a + f(b, c, d) + m + k, s)`, with `a + m + k`
 /// (and for G the `c & !d` half) added before the term that depends on `b`.
@@ -102,7 +102,7 @@ fn compress(state: &mut [u32; 4], block: &[u8; 64]) {
     }
 }
 
-fn compress_blocks(state: &mut [u32; 4], data: &[u8]) {
+pub(crate) fn compress_blocks(state: &mut [u32; 4], data: &[u8]) {
     for block in data.chunks_exact(64) {
         // chunks_exact(64) yields 64-byte slices, so the conversion holds.
         compress(state, block.try_into().expect("64-byte block"));

@@ -88,6 +88,9 @@ impl std::fmt::Debug for DownloadOptions {
 struct FileAt<'a> {
     file: &'a File,
     base: u64,
+    /// The file was opened for reading too, so the range can be hashed back
+    /// from it (see [`RangeSink::written`]).
+    readable: bool,
 }
 
 impl RangeSink for FileAt<'_> {
@@ -96,6 +99,9 @@ impl RangeSink for FileAt<'_> {
     }
     fn write_at(&mut self, offset: u64, data: &[u8]) -> std::io::Result<()> {
         self.file.write_all_at(data, self.base + offset)
+    }
+    fn written(&self) -> Option<(&File, u64)> {
+        self.readable.then_some((self.file, self.base))
     }
 }
 
@@ -152,6 +158,9 @@ impl RangeSink for Spool {
     fn write_at(&mut self, offset: u64, data: &[u8]) -> std::io::Result<()> {
         self.file.write_all_at(data, offset)
     }
+    fn written(&self) -> Option<(&File, u64)> {
+        Some((&self.file, 0))
+    }
 }
 
 /// True when positional writes to `fd` land where asked (regular, seekable,
@@ -162,6 +171,13 @@ fn fd_is_positional(fd: RawFd) -> bool {
         let flags = libc::fcntl(fd, libc::F_GETFL);
         flags >= 0 && flags & libc::O_APPEND == 0 && libc::lseek(fd, 0, libc::SEEK_CUR) >= 0
     }
+}
+
+/// True when `fd` was opened for reading and writing.
+fn fd_is_readable(fd: RawFd) -> bool {
+    // SAFETY: fcntl only inspects the descriptor.
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+    flags >= 0 && flags & libc::O_ACCMODE == libc::O_RDWR
 }
 
 impl Job {
@@ -272,6 +288,7 @@ impl Job {
         let result = match target {
             Target::Path(path) => {
                 let file = std::fs::OpenOptions::new()
+                    .read(true)
                     .write(true)
                     .create(true)
                     .truncate(true)
@@ -280,6 +297,7 @@ impl Job {
                 let mut sink = FileAt {
                     file: &file,
                     base: 0,
+                    readable: true,
                 };
                 let done = fetcher.fetch(range, &mut sink).and_then(|_| {
                     file.sync_all()
@@ -305,7 +323,15 @@ impl Job {
                     let base = (&*file)
                         .stream_position()
                         .map_err(|e| Error::io(format!("descriptor {fd}"), e))?;
-                    fetcher.fetch(range, &mut FileAt { file: &file, base })?;
+                    let readable = fd_is_readable(fd);
+                    fetcher.fetch(
+                        range,
+                        &mut FileAt {
+                            file: &file,
+                            base,
+                            readable,
+                        },
+                    )?;
                     // Leave the position after the range, as sequential writes would.
                     (&*file)
                         .seek(SeekFrom::Start(base + range.len()))

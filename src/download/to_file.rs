@@ -214,6 +214,7 @@ impl Job {
                     let mut sink = FileAt {
                         file: &file,
                         base: range.start,
+                        readable: true,
                     };
                     let fetched = match fetcher.fetch(range, &mut sink as &mut dyn RangeSink) {
                         Ok(f) => f,
