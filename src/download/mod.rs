@@ -83,6 +83,8 @@ impl std::fmt::Debug for DownloadOptions {
 struct FileAt<'a> {
     file: &'a File,
     base: u64,
+    /// The target's path, named in write errors (a full disk must say where).
+    path: Option<&'a Path>,
 }
 
 impl RangeSink for FileAt<'_> {
@@ -90,7 +92,12 @@ impl RangeSink for FileAt<'_> {
         Ok(())
     }
     fn write_at(&mut self, offset: u64, data: &[u8]) -> std::io::Result<()> {
-        self.file.write_all_at(data, self.base + offset)
+        self.file
+            .write_all_at(data, self.base + offset)
+            .map_err(|e| match self.path {
+                Some(p) => std::io::Error::new(e.kind(), format!("{}: {e}", p.display())),
+                None => e,
+            })
     }
 }
 
@@ -263,6 +270,7 @@ impl Job {
                 let mut sink = FileAt {
                     file: &file,
                     base: 0,
+                    path: Some(path),
                 };
                 let done = fetcher.fetch(range, &mut sink).and_then(|_| {
                     file.sync_all()
@@ -288,7 +296,14 @@ impl Job {
                     let base = (&*file)
                         .stream_position()
                         .map_err(|e| Error::io(format!("descriptor {fd}"), e))?;
-                    fetcher.fetch(range, &mut FileAt { file: &file, base })?;
+                    fetcher.fetch(
+                        range,
+                        &mut FileAt {
+                            file: &file,
+                            base,
+                            path: None,
+                        },
+                    )?;
                     // Leave the position after the range, as sequential writes would.
                     (&*file)
                         .seek(SeekFrom::Start(base + range.len()))

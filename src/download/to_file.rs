@@ -213,6 +213,7 @@ impl Job {
                     let mut sink = FileAt {
                         file: &file,
                         base: range.start,
+                        path: Some(path),
                     };
                     let fetched = match fetcher.fetch(range, &mut sink as &mut dyn RangeSink) {
                         Ok(f) => f,
