@@ -7,7 +7,9 @@
  *   scale_transfer download ARCHIVE OUT RANGE_MIB -> "<seconds> <ranges>"
  *       retrieval job, then oas_job_download_to_file with RANGE_MIB ranges
  *
- * Default workers. Only the library call is timed. */
+ * PART_MIB / RANGE_MIB 0 keep the library's defaults (threshold, part size
+ * and range plan; the printed count is then 0). Workers: the default, or
+ * OAS_BENCH_WORKERS. Only the library call is timed. */
 #define _XOPEN_SOURCE 700
 #include <oas.h>
 
@@ -55,9 +57,12 @@ int main(int argc, char **argv) {
   o.endpoint = getenv("OAS_ENDPOINT");
   o.access_id = getenv("OAS_ACCESS_ID");
   o.access_key = getenv("OAS_ACCESS_KEY");
-  o.part_size = mib * MIB;
-  o.upload_threshold = MIB;
-  o.download_range_size = mib * MIB;
+  if (mib) {
+    o.part_size = mib * MIB;
+    o.upload_threshold = MIB;
+    o.download_range_size = mib * MIB;
+  }
+  if (getenv("OAS_BENCH_WORKERS")) o.workers = (uint32_t)atoi(getenv("OAS_BENCH_WORKERS"));
   if ((rc = oas_client_new(&o, &c)) != OAS_RESULT_OK) return fail("oas_client_new", rc);
   if ((rc = oas_vault_create(c, name ? name : "liboas-scale", &v)) != OAS_RESULT_OK)
     return fail("oas_vault_create", rc);
@@ -70,7 +75,7 @@ int main(int argc, char **argv) {
     rc = oas_vault_upload_archive(v, argv[2], "scale", NULL, NULL, &archive);
     if (rc != OAS_RESULT_OK) return fail("oas_vault_upload_archive", rc);
     printf("%.3f %s %llu\n", now() - t0, archive,
-           (unsigned long long)(((uint64_t)st.st_size + mib * MIB - 1) / (mib * MIB)));
+           mib ? (unsigned long long)(((uint64_t)st.st_size + mib * MIB - 1) / (mib * MIB)) : 0ull);
     oas_string_free(archive);
   } else {
     rc = oas_vault_retrieve_archive(v, argv[2], "scale", false, 0, 0, &job);
@@ -80,7 +85,9 @@ int main(int argc, char **argv) {
     rc = oas_job_download_to_file(job, argv[3], 0, false);
     if (rc != OAS_RESULT_OK) return fail("oas_job_download_to_file", rc);
     printf("%.3f %llu\n", now() - t0,
-           (unsigned long long)(((uint64_t)oas_job_archive_size(job) + mib * MIB - 1) / (mib * MIB)));
+           mib ? (unsigned long long)(((uint64_t)oas_job_archive_size(job) + mib * MIB - 1) /
+                                      (mib * MIB))
+               : 0ull);
     oas_job_free(job);
   }
   oas_vault_free(v);
