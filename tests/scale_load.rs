@@ -10,7 +10,7 @@
 mod common;
 
 use common::MIB;
-use oas::{Error, Job, UploadOptions, Vault, WaitOptions};
+use oas::{Error, UploadOptions, Vault, WaitOptions};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
@@ -53,7 +53,8 @@ fn round_trip(vault: &Vault, op: usize, src: &Path, data: &[u8], dir: &Path) -> 
     let id = vault
         .upload_archive(src, Some("load"))
         .map_err(|e| format!("upload: {e}"))?;
-    let mut job = Job::retrieve_archive_reuse(vault.client(), vault.id(), &id, None, Some("load"))
+    let mut job = vault
+        .retrieve_archive_reuse(&id, Some("load"), None)
         .map_err(|e| format!("retrieve: {e}"))?;
     job.wait(&wait_opts()).map_err(|e| format!("wait: {e}"))?;
     let out = dir.join(format!("out-{op}"));
@@ -77,7 +78,7 @@ fn abort(vault: &Vault, src: &Path) -> Result<(), String> {
         .map_err(|e| format!("initiate: {e}"))?;
     let opts = UploadOptions {
         progress: Some(Arc::new(|done: u64, _total: u64| done < MIB)),
-        cancel: None,
+        ..Default::default()
     };
     match up.start_with(&opts) {
         // Every part was already sent when the callback asked to stop.

@@ -150,7 +150,7 @@ fn kill_9_and_restart_within_the_retry_budget() {
                 Some("restart"),
                 &UploadOptions {
                     progress: Some(progress),
-                    cancel: None,
+                    ..Default::default()
                 },
             )
         });
@@ -219,7 +219,7 @@ fn down_longer_than_the_budget_fails_then_resumes() {
         let h = s.spawn(|| {
             up.start_with(&UploadOptions {
                 progress: Some(progress),
-                cancel: None,
+                ..Default::default()
             })
         });
         hit.recv_timeout(Duration::from_secs(30)).unwrap();
