@@ -14,8 +14,10 @@ fn main() {
     // drift check in scripts/test.sh sees it.
     println!("cargo:rerun-if-changed=include/oas.h");
 
-    // The ABI name: bumped only when the ABI breaks (STYLE rule 12).
+    // The ABI name: bumped only when a 1.x release breaks the ABI (docs/conventions.md,
+    // "Versions and ABI"); 0.x releases keep liboas.so.0 and list their breaks in README.md.
     println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,liboas.so.0");
+    link_soname_next_to_the_library();
 
     let mut config = cbindgen::Config::from_file(root.join("cbindgen.toml"))
         .unwrap_or_else(|e| panic!("cbindgen.toml: {e}"));
@@ -48,4 +50,27 @@ fn main() {
     // write_to_file leaves the file untouched when the content is the same, so
     // an unchanged header does not make CMake or make rebuild the C side.
     bindings.write_to_file(root.join("include/oas.h"));
+}
+
+/// A program linked with `-L target/<profile> -loas` records the SONAME
+/// `liboas.so.0` and looks for that file at run time; cargo only writes
+/// `liboas.so`. The symlink `liboas.so.0 -> liboas.so` in the profile
+/// directory (`OUT_DIR` is `<profile dir>/build/<pkg>-<hash>/out`) makes such
+/// a program start with `LD_LIBRARY_PATH` or an rpath of `target/<profile>`.
+/// It may dangle until the library is linked, after this script.
+fn link_soname_next_to_the_library() {
+    let Some(out) = env::var_os("OUT_DIR").map(PathBuf::from) else {
+        return;
+    };
+    let Some(profile_dir) = out.ancestors().nth(3) else {
+        return;
+    };
+    let link = profile_dir.join("liboas.so.0");
+    if std::fs::read_link(&link).is_ok_and(|t| t == std::path::Path::new("liboas.so")) {
+        return;
+    }
+    let _ = std::fs::remove_file(&link);
+    if let Err(e) = std::os::unix::fs::symlink("liboas.so", &link) {
+        println!("cargo:warning=could not create {}: {e}", link.display());
+    }
 }

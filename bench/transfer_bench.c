@@ -52,7 +52,7 @@ static int run(oas_vault *vault, int argc, char **argv) {
 
   if (!strcmp(mode, "upload") && argc == 3) {
     t0 = now();
-    rc = oas_vault_upload_archive(vault, argv[2], "bench", NULL, NULL, &archive);
+    rc = oas_vault_upload_archive(vault, argv[2], "bench", NULL, &archive);
     if (rc != OAS_RESULT_OK) return fail("oas_vault_upload_archive", rc);
     printf("%.3f %s\n", now() - t0, archive);
     oas_string_free(archive);
@@ -63,7 +63,7 @@ static int run(oas_vault *vault, int argc, char **argv) {
     return rc == OAS_RESULT_OK ? 0 : fail("oas_vault_delete_archive", rc);
   }
   if ((!strcmp(mode, "download") && argc == 4) || (!strcmp(mode, "wait") && argc == 3)) {
-    rc = oas_vault_retrieve_archive(vault, argv[2], "bench", false, 0, 0, &job);
+    rc = oas_vault_retrieve_archive(vault, argv[2], "bench", NULL, &job);
     if (rc != OAS_RESULT_OK) return fail("oas_vault_retrieve_archive", rc);
     if (!strcmp(mode, "wait")) {
       t0 = now();
@@ -79,7 +79,7 @@ static int run(oas_vault *vault, int argc, char **argv) {
         goto out;
       }
       t0 = now();
-      rc = oas_job_download_to_file(job, argv[3], 0, false);
+      rc = oas_job_download_to_file(job, argv[3], 0, false, NULL);
       if (rc != OAS_RESULT_OK) {
         fail("oas_job_download_to_file", rc);
         goto out;
@@ -108,7 +108,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "transfer_bench: set OAS_ENDPOINT, OAS_ACCESS_ID and OAS_ACCESS_KEY\n");
     return 2;
   }
-  oas_client_options_init(&opts);
+  oas_client_options_init(&opts, sizeof opts);
   opts.endpoint = endpoint;
   opts.access_id = id;
   opts.access_key = key;

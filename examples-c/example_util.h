@@ -33,6 +33,11 @@ static inline int ex_fail(const char *what, oas_result rc) {
       fprintf(stderr, "  server:     %s (%s)\n", oas_error_server_code(e), oas_error_server_type(e));
     if (oas_error_request_id(e)[0])
       fprintf(stderr, "  request id: %s\n", oas_error_request_id(e));
+    if (oas_error_server_message(e)[0])
+      fprintf(stderr, "  server msg: %s\n", oas_error_server_message(e));
+    if (oas_error_upload_id(e)[0])
+      fprintf(stderr, "  upload id:  %s (resume it with oas_vault_recover_uploader)\n",
+              oas_error_upload_id(e));
   }
   return 1;
 }
@@ -55,7 +60,7 @@ static inline const oas_client *ex_client_from_env(oas_client_options *opts) {
     return NULL;
   }
   if (!opts) {
-    oas_client_options_init(&defaults);
+    oas_client_options_init(&defaults, sizeof defaults);
     opts = &defaults;
   }
   opts->endpoint = endpoint;

@@ -20,6 +20,7 @@ int main(int argc, char **argv) {
   oas_vault_list *vaults = NULL;
   char *archive_id = NULL;
   ex_progress progress;
+  oas_upload_options upload;
   oas_result rc;
   size_t i;
   int status = 1;
@@ -41,8 +42,10 @@ int main(int argc, char **argv) {
          oas_vault_creation_date(vault));
 
   ex_progress_init(&progress, "upload");
-  rc = oas_vault_upload_archive(vault, args.path, "liboas quickstart", ex_progress_cb, &progress,
-                                &archive_id);
+  oas_upload_options_init(&upload, sizeof upload);
+  upload.progress = ex_progress_cb;
+  upload.userdata = &progress;
+  rc = oas_vault_upload_archive(vault, args.path, "liboas quickstart", &upload, &archive_id);
   if (rc != OAS_RESULT_OK) {
     fputc('\n', stderr);
     ex_fail("oas_vault_upload_archive", rc);

@@ -25,7 +25,7 @@
 int main(int argc, char **argv) {
   ex_args args = {"liboas-resume", NULL, 8 * 1048576 + 123, 1, 0, {0}};
   char upload_id[128], tree[OAS_DIGEST_BUF_LEN];
-  oas_client_options opts;
+  oas_upload_options upload;
   const oas_client *client = NULL;
   oas_vault *vault = NULL;
   oas_uploader *uploader = NULL, *recovered = NULL;
@@ -40,18 +40,23 @@ int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   if ((status = ex_parse_args(argc, argv, &args)) != 0) return status;
   status = 1;
-  oas_client_options_init(&opts);
-  opts.part_size = args.part_mib * 1048576;
-  opts.workers = 2;
-  if (!(client = ex_client_from_env(&opts))) goto out;
+  if (!(client = ex_client_from_env(NULL))) goto out;
   rc = oas_vault_create(client, args.vault, &vault);
   if (rc != OAS_RESULT_OK) {
     ex_fail("oas_vault_create", rc);
     goto out;
   }
 
+  /* Small parts and two workers for this upload only (the client keeps its
+   * defaults); the progress callback is attached the same way. */
+  oas_upload_options_init(&upload, sizeof upload);
+  upload.part_size = args.part_mib * 1048576;
+  upload.workers = 2;
+  upload.progress = ex_progress_cb;
+  upload.userdata = &progress;
+
   /* 1-2: start, and stop half-way from the callback. */
-  rc = oas_vault_initiate_uploader(vault, args.path, "liboas resume example", &uploader);
+  rc = oas_vault_initiate_uploader(vault, args.path, "liboas resume example", &upload, &uploader);
   if (rc != OAS_RESULT_OK) {
     ex_fail("oas_vault_initiate_uploader", rc);
     goto out;
@@ -62,7 +67,7 @@ int main(int argc, char **argv) {
          oas_uploader_size_total(uploader), oas_uploader_part_size(uploader));
   ex_progress_init(&progress, "upload");
   progress.stop_at = oas_uploader_size_total(uploader) / 2;
-  rc = oas_uploader_start(uploader, ex_progress_cb, &progress, &archive_id);
+  rc = oas_uploader_start(uploader, &upload, &archive_id);
   fputc('\n', stderr);
   if (rc != OAS_RESULT_CANCELLED) {
     /* OK would mean the stop was ignored; anything else is a real error. */
@@ -85,7 +90,7 @@ int main(int argc, char **argv) {
   printf("recovered upload %s (created %s); resuming\n", oas_uploader_id(recovered),
          oas_uploader_creation_date(recovered));
   ex_progress_init(&progress, "resume");
-  rc = oas_uploader_resume(recovered, args.path, ex_progress_cb, &progress, &archive_id);
+  rc = oas_uploader_resume(recovered, args.path, &upload, &archive_id);
   if (rc != OAS_RESULT_OK) {
     fputc('\n', stderr);
     ex_fail("oas_uploader_resume", rc);
@@ -99,8 +104,8 @@ int main(int argc, char **argv) {
     ex_fail("oas_etag_compute_file", rc);
     goto out;
   }
-  rc = oas_job_retrieve_archive_reuse(client, oas_vault_id(vault), archive_id, false, 0, 0,
-                                      "resume example: archive tree etag", &job);
+  rc = oas_job_retrieve_archive_reuse(client, oas_vault_id(vault), archive_id,
+                                      "resume example: archive tree etag", NULL, &job);
   if (rc != OAS_RESULT_OK) {
     ex_fail("oas_job_retrieve_archive_reuse", rc);
     goto out;

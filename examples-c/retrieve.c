@@ -74,6 +74,8 @@ int main(int argc, char **argv) {
   oas_job *job = NULL;
   char *uploaded = NULL;
   ex_progress progress;
+  oas_upload_options upload;
+  oas_download_options download;
   oas_result rc;
   size_t i;
   int status = 1, fd;
@@ -109,8 +111,10 @@ int main(int argc, char **argv) {
     if (ex_generate_file(size, generated, sizeof generated) != 0) goto out;
     source = generated;
     ex_progress_init(&progress, "upload");
-    rc = oas_vault_upload_archive(vault, source, "liboas retrieve example", ex_progress_cb,
-                                  &progress, &uploaded);
+    oas_upload_options_init(&upload, sizeof upload);
+    upload.progress = ex_progress_cb;
+    upload.userdata = &progress;
+    rc = oas_vault_upload_archive(vault, source, "liboas retrieve example", &upload, &uploaded);
     if (rc != OAS_RESULT_OK) {
       ex_fail("oas_vault_upload_archive", rc);
       goto out;
@@ -120,8 +124,8 @@ int main(int argc, char **argv) {
     printf("uploaded archive %s\n", archive);
   }
 
-  rc = oas_job_retrieve_archive_reuse(client, oas_vault_id(vault), archive, false, 0, 0,
-                                      "liboas retrieve example", &job);
+  rc = oas_job_retrieve_archive_reuse(client, oas_vault_id(vault), archive,
+                                      "liboas retrieve example", NULL, &job);
   if (rc != OAS_RESULT_OK) {
     ex_fail("oas_job_retrieve_archive_reuse", rc);
     goto out;
@@ -146,8 +150,10 @@ int main(int argc, char **argv) {
     out = tmp_out;
   }
   ex_progress_init(&progress, "download");
-  oas_job_set_progress_callback(job, ex_progress_cb, &progress);
-  rc = oas_job_download_to_file(job, out, 0, false);
+  oas_download_options_init(&download, sizeof download);
+  download.progress = ex_progress_cb;
+  download.userdata = &progress;
+  rc = oas_job_download_to_file(job, out, 0, false, &download);
   if (rc != OAS_RESULT_OK) {
     fputc('\n', stderr);
     ex_fail("oas_job_download_to_file", rc);

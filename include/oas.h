@@ -22,7 +22,7 @@
 /** Major version of the header (see also oas_version_number()). */
 #define OAS_VERSION_MAJOR 0
 /** Minor version of the header. */
-#define OAS_VERSION_MINOR 1
+#define OAS_VERSION_MINOR 2
 /** Patch version of the header. */
 #define OAS_VERSION_PATCH 0
 
@@ -53,12 +53,14 @@
 #define OAS_LOG_INFO 3
 
 /**
- * Requests, responses and other detail.
+ * One line per HTTP request, target "oas::http": operation, method, path,
+ * status, request id, attempt, bytes sent and received, duration.
  */
 #define OAS_LOG_DEBUG 4
 
 /**
- * Everything.
+ * Wire detail on "oas::http": the URL and request headers (`> name: value`)
+ * and the response headers (`< name: value`); never `Authorization`.
  */
 #define OAS_LOG_TRACE 5
 
@@ -70,9 +72,11 @@ typedef struct oas_client oas_client;
 
 /**
  * Details of a failed call: obtained with `oas_last_error()`, read with the
- * `oas_error_*` accessors. Owned by the library (never freed by the caller)
- * and private to the thread that made the failed call: do not pass it to
- * another thread.
+ * `oas_error_*` accessors. The one `oas_last_error()` returns is owned by
+ * the library (never freed by the caller), valid until the thread's next
+ * fallible call and private to that thread. To keep it longer, or hand it
+ * to another thread, take a copy with `oas_error_dup` and free the copy
+ * with `oas_error_free`; a copy never changes, so any thread may read it.
  */
 typedef struct oas_error oas_error;
 
@@ -138,14 +142,25 @@ typedef struct oas_vault oas_vault;
 typedef struct oas_vault_list oas_vault_list;
 
 /**
- * Client configuration. Fill it with `oas_client_options_init` (which sets
- * `size` and every default), then change what you need. Strings are borrowed
- * for the duration of `oas_client_new` only.
+ * Return code of every fallible call. `OAS_RESULT_OK` (0) is success; any
+ * other value is a failure described by `oas_last_error()`. Codes are grouped
+ * in blocks of 100 (1xx argument, 2xx I/O, 3xx network, 4xx server and not found,
+ * 5xx integrity, 6xx operation state, 7xx cancelled, 9xx library bug) and are
+ * never renumbered.
+ */
+typedef uint32_t oas_result;
+
+/**
+ * Client configuration, following the options rule of the conventions:
+ * fill it with `oas_client_options_init(&o, sizeof o)`, then set what you
+ * need. Strings are borrowed for the duration of `oas_client_new` only.
  */
 typedef struct {
   /**
-   * `sizeof(oas_client_options)`, set by `oas_client_options_init`; lets
-   * later versions grow the struct without breaking older callers.
+   * `sizeof` the struct as the caller declared it, set by
+   * `oas_client_options_init`: the library reads only the fields inside it
+   * (an older, smaller struct gets the defaults for the rest) and refuses
+   * non-zero bytes past the fields it knows.
    */
   uint64_t size;
   /**
@@ -169,10 +184,6 @@ typedef struct {
    */
   uint64_t read_timeout_ms;
   /**
-   * Attempts per request including the first (default 5; at least 1).
-   */
-  uint32_t retry_max_attempts;
-  /**
    * First retry delay in ms, doubled per retry, with jitter (default 200).
    */
   uint64_t retry_base_delay_ms;
@@ -180,6 +191,10 @@ typedef struct {
    * Upper bound of one retry delay in ms (default 20 000).
    */
   uint64_t retry_max_delay_ms;
+  /**
+   * Attempts per request including the first (default 5; at least 1).
+   */
+  uint32_t retry_max_attempts;
   /**
    * Parallel workers per transfer (default 8; 1 to 256).
    */
@@ -210,23 +225,14 @@ typedef struct {
    */
   const char *ca_file;
   /**
-   * Non-zero (default) verifies the server's TLS certificate.
-   */
-  int verify_tls;
-  /**
    * `User-Agent`, or NULL for the default `liboas/<version>`.
    */
   const char *user_agent;
+  /**
+   * Non-zero (default) verifies the server's TLS certificate.
+   */
+  int verify_tls;
 } oas_client_options;
-
-/**
- * Return code of every fallible call. `OAS_RESULT_OK` (0) is success; any
- * other value is a failure described by `oas_last_error()`. Codes are grouped
- * in blocks of 100 (1xx argument, 2xx I/O, 3xx network, 4xx server,
- * 5xx integrity, 6xx operation state, 7xx cancelled, 9xx library bug) and are
- * never renumbered.
- */
-typedef uint32_t oas_result;
 
 /**
  * Broad category of a failure, as returned by `oas_error_kind()`, for callers
@@ -263,6 +269,59 @@ typedef struct {
 typedef int (*oas_progress_fn)(void *userdata, uint64_t done, uint64_t total);
 
 /**
+ * Options of one download (`oas_job_download_by_range`,
+ * `oas_job_download_by_range_fd`, `oas_job_download_to_file`), following the
+ * options rule of the conventions: fill with
+ * `oas_download_options_init(&o, sizeof o)`, then set what you need. A 0 or
+ * NULL field takes the client's value or the default. Passing NULL instead
+ * of the struct means all defaults. Read during the call only: nothing is
+ * kept on the job for later calls.
+ */
+typedef struct {
+  /**
+   * `sizeof` the struct as the caller declared it (see `oas_client_options`).
+   */
+  uint64_t size;
+  /**
+   * Size of the parallel ranges (a multiple of 1 MiB); 0 = the client's
+   * `download_range_size`, whose 0 is the SDK's plan (one range up to
+   * 32 MiB, else 32 MiB grown to keep within 10 000 ranges).
+   */
+  uint64_t range_size;
+  /**
+   * Bytes per second for this transfer; 0 = the client's `bandwidth_limit`.
+   */
+  uint64_t bandwidth_limit;
+  /**
+   * Ranges fetched in parallel (1 to 256); 0 = the client's `workers`.
+   */
+  uint32_t workers;
+  /**
+   * With `block`: delay before the second status call, in ms; 0 = the
+   * default schedule (as `oas_job_wait` with 0).
+   */
+  uint64_t wait_first_interval_ms;
+  /**
+   * With `block`: upper bound of the delay between status calls, in ms;
+   * 0 = the default.
+   */
+  uint64_t wait_max_interval_ms;
+  /**
+   * With `block`: give up with `OAS_RESULT_WAIT_TIMEOUT` after this many
+   * ms; 0 = wait until the job finishes.
+   */
+  uint64_t wait_timeout_ms;
+  /**
+   * Progress callback (see `oas_progress_fn`), or NULL.
+   */
+  oas_progress_fn progress;
+  /**
+   * Passed to `progress` unchanged; never read by the library.
+   */
+  void *userdata;
+} oas_download_options;
+
+/**
  * A log callback: `userdata` as given to `oas_set_log_callback`, the message
  * level (`OAS_LOG_*`), the target (the emitting module, e.g. "oas::digest")
  * and the message. Both strings are borrowed for the duration of the call
@@ -271,6 +330,49 @@ typedef int (*oas_progress_fn)(void *userdata, uint64_t done, uint64_t total);
  * the library. Messages never contain secrets.
  */
 typedef void (*oas_log_callback)(void *userdata, uint32_t level, const char *target, const char *message);
+
+/**
+ * Options of one upload (`oas_vault_upload_archive`, `oas_vault_upload_fd`,
+ * `oas_vault_initiate_uploader`, `oas_uploader_start`,
+ * `oas_uploader_resume`), following the options rule of the conventions:
+ * fill with `oas_upload_options_init(&o, sizeof o)`, then set what you need.
+ * A 0 or NULL field takes the client's value, so one client serves uploads
+ * with different settings. Passing NULL instead of the struct means all
+ * defaults. Read during the call only.
+ */
+typedef struct {
+  /**
+   * `sizeof` the struct as the caller declared it (see `oas_client_options`).
+   */
+  uint64_t size;
+  /**
+   * Part size of a multipart upload the call starts (a multiple of 1 MiB
+   * from 1 MiB to 4 GiB); 0 = the client's `part_size`. Ignored by
+   * `oas_uploader_start`/`_resume`: the upload already has its part size.
+   */
+  uint64_t part_size;
+  /**
+   * Files up to this many bytes go in one request; 0 = the client's
+   * `upload_threshold`.
+   */
+  uint64_t upload_threshold;
+  /**
+   * Bytes per second for this transfer; 0 = the client's `bandwidth_limit`.
+   */
+  uint64_t bandwidth_limit;
+  /**
+   * Parts sent in parallel (1 to 256); 0 = the client's `workers`.
+   */
+  uint32_t workers;
+  /**
+   * Progress callback (see `oas_progress_fn`), or NULL.
+   */
+  oas_progress_fn progress;
+  /**
+   * Passed to `progress` unchanged; never read by the library.
+   */
+  void *userdata;
+} oas_upload_options;
 
 /**
  * No error (a NULL error pointer or `OAS_RESULT_OK`).
@@ -347,7 +449,9 @@ typedef void (*oas_log_callback)(void *userdata, uint32_t level, const char *tar
 #define OAS_RESULT_TRANSPORT 300
 
 /**
- * The request timed out at the transport level.
+ * The request got no HTTP answer in time: the connect timeout
+ * (`connect_timeout_ms`) or the read timeout (`read_timeout_ms`) ran out,
+ * after the retries of the policy. Kind `OAS_ERROR_KIND_TRANSPORT`.
  */
 #define OAS_RESULT_TIMEOUT 301
 
@@ -361,6 +465,15 @@ typedef void (*oas_log_callback)(void *userdata, uint32_t level, const char *tar
  * The server's answer could not be understood.
  */
 #define OAS_RESULT_PROTOCOL 401
+
+/**
+ * What the call names does not exist: the server answered HTTP 404 or a
+ * `...NotExists` / `...NotFound` code (`VaultNotExists`, `JobNotExists`,
+ * `UploadIdNotExists`, ...; `oas_error_http_status` and
+ * `oas_error_server_code` give the details), or a lookup by name found
+ * nothing (`oas_vault_get_by_name`; no HTTP status then).
+ */
+#define OAS_RESULT_NOT_FOUND 402
 
 /**
  * Data did not match its content etag or tree etag.
@@ -388,7 +501,8 @@ typedef void (*oas_log_callback)(void *userdata, uint32_t level, const char *tar
 #define OAS_RESULT_JOB_FAILED 603
 
 /**
- * A wait ran out of time.
+ * A job wait ran out of its own `timeout_ms` (`oas_job_wait`) before the job
+ * finished. Transport timeouts are `OAS_RESULT_TIMEOUT`.
  */
 #define OAS_RESULT_WAIT_TIMEOUT 604
 
@@ -417,20 +531,29 @@ extern "C" {
 #endif // __cplusplus
 
 /**
- * Fills `opts` with the defaults (no endpoint or credentials) and sets its
- * `size`. NULL is ignored. Any thread.
+ * Fills the caller's `size` bytes at `opts` with the defaults (no endpoint
+ * or credentials), zeroes any bytes past the fields this library knows, and
+ * sets `opts->size = size`. Call it as
+ * `oas_client_options_init(&opts, sizeof opts)`. Any thread.
+ *
+ * Returns `OAS_RESULT_OK`; `OAS_RESULT_NULL_ARGUMENT` for a NULL `opts`;
+ * `OAS_RESULT_INVALID_ARGUMENT` when `size` does not cover the first four
+ * fields (`size`, `endpoint`, `access_id`, `access_key`) or exceeds 4096
+ * (nothing is written then).
  */
-void oas_client_options_init(oas_client_options *opts);
+oas_result oas_client_options_init(oas_client_options *opts, size_t size);
 
 /**
- * Creates a client. `opts` must come from `oas_client_options_init`
- * (its `size` is checked). On success `*client_out` receives a handle to
- * free with `oas_client_free`. Does not connect. Any thread.
+ * Creates a client. `opts` must come from `oas_client_options_init`: the
+ * fields inside `opts->size` are read, the others take their defaults. On
+ * success `*client_out` receives a handle to free with `oas_client_free`.
+ * Does not connect. Any thread.
  *
  * Returns `OAS_RESULT_OK`, `OAS_RESULT_NULL_ARGUMENT` (NULL `opts`,
  * `client_out`, endpoint or credentials), `OAS_RESULT_INVALID_UTF8`,
- * `OAS_RESULT_INVALID_ARGUMENT` (bad endpoint, workers, attempts, proxy, CA
- * file content) or `OAS_RESULT_IO` (unreadable CA file).
+ * `OAS_RESULT_INVALID_ARGUMENT` (a `size` too small or over 4096, a non-zero
+ * byte past the fields this library knows, a bad endpoint, workers,
+ * attempts, proxy, CA file content) or `OAS_RESULT_IO` (unreadable CA file).
  */
 oas_result oas_client_new(const oas_client_options *opts, const oas_client **client_out);
 
@@ -467,8 +590,11 @@ oas_error_kind_t oas_error_kind(const oas_error *error);
 uint16_t oas_error_http_status(const oas_error *error);
 
 /**
- * Human-readable description naming what failed (argument, file, range,
- * operation). Borrowed from the error; "" for NULL. Never contains secrets.
+ * Human-readable sentence naming what failed (argument, file, range,
+ * operation; for a server error also its status, code, the server's message
+ * and request id). Borrowed from the error; "" for NULL. Never contains
+ * secrets. For the server's own `message` field alone use
+ * `oas_error_server_message`.
  */
 const char *oas_error_message(const oas_error *error);
 
@@ -496,6 +622,55 @@ const char *oas_error_request_id(const oas_error *error);
  * `name` is not UTF-8. Borrowed from the error.
  */
 const char *oas_error_header(const oas_error *error, const char *name);
+
+/**
+ * The server's own `message` field of a server error (e.g. "The specified
+ * vault does not exist."), or its raw body when that was not JSON; "" for
+ * other errors and for NULL. Borrowed from the error.
+ */
+const char *oas_error_server_message(const oas_error *error);
+
+/**
+ * Number of response headers of a server error (the seed's `headers`
+ * dict); 0 for other errors and for NULL. Read them with
+ * `oas_error_header_name` / `oas_error_header_value`, index 0 to count - 1,
+ * sorted by name.
+ */
+size_t oas_error_header_count(const oas_error *error);
+
+/**
+ * The name (lower case) of response header `index` of a server error; ""
+ * when `index` is out of range or for NULL. Borrowed from the error.
+ */
+const char *oas_error_header_name(const oas_error *error, size_t index);
+
+/**
+ * The value of response header `index` of a server error; "" when `index`
+ * is out of range or for NULL. Borrowed from the error.
+ */
+const char *oas_error_header_value(const oas_error *error, size_t index);
+
+/**
+ * The id of the multipart upload that a failed or cancelled
+ * `oas_vault_upload_archive` or `oas_vault_upload_fd` left on the server,
+ * to continue with `oas_vault_recover_uploader` + `oas_uploader_resume` (or
+ * abort); "" when the call had started none (a single-request upload, a
+ * failure before Initiate) and for NULL. Borrowed from the error.
+ */
+const char *oas_error_upload_id(const oas_error *error);
+
+/**
+ * A copy of `error` that the caller owns: it stays valid after later calls
+ * and on any thread, and never changes. Free it with `oas_error_free`. NULL
+ * for NULL. Does not change the last-error slot.
+ */
+oas_error *oas_error_dup(const oas_error *error);
+
+/**
+ * Frees a copy made by `oas_error_dup`. NULL is a no-op. Never pass the
+ * pointer `oas_last_error()` returns (the library owns that one).
+ */
+void oas_error_free(oas_error *error);
 
 /**
  * A new streaming hasher with no data. Free it with `oas_etag_free`. Returns
@@ -596,11 +771,12 @@ oas_result oas_calc_num_part(uint64_t part_size, uint64_t total, uint64_t *count
 oas_result oas_calc_ranges(uint64_t part_size, uint64_t total, oas_byte_range *ranges_out, size_t capacity, size_t *count_out);
 
 /**
- * Part size for a multipart upload of `total` bytes with the SDK's rules
- * (spec §7): `total` must be 64 MiB to 40 000 GiB; a `requested` size of 0,
- * not a multiple of 1 MiB, below 64 MiB or above 4 GiB becomes 64 MiB; if that
- * needs more than 10 000 parts, the smallest power-of-two MiB size that fits
- * is used. Written to `part_size_out`. Thread-safe.
+ * Part size for a multipart upload of `total` bytes with the rules of the
+ * SDK's `Uploader.calc_part_size` (spec §7): `total` must be 64 MiB to
+ * 40 000 GiB; a `requested` size of 0, not a multiple of 1 MiB, below 64 MiB,
+ * larger than `total` or above 4 GiB (the largest part) becomes 64 MiB; if
+ * that needs more than 10 000 parts, the smallest power-of-two MiB size that
+ * fits is used. Written to `part_size_out`. Thread-safe.
  *
  * Returns `OAS_RESULT_OK`, `OAS_RESULT_NULL_ARGUMENT` or
  * `OAS_RESULT_INVALID_ARGUMENT` (total out of range).
@@ -677,22 +853,25 @@ void oas_inventory_free(oas_inventory *inventory);
  *
  * Returns `OAS_RESULT_OK`; `OAS_RESULT_NULL_ARGUMENT`, `OAS_RESULT_INVALID_UTF8`,
  * `OAS_RESULT_INVALID_ARGUMENT` for bad arguments; `OAS_RESULT_TRANSPORT`,
- * `OAS_RESULT_SERVER` (e.g. JobNotExists), `OAS_RESULT_PROTOCOL`.
+ * `OAS_RESULT_NOT_FOUND` (e.g. JobNotExists), `OAS_RESULT_SERVER`,
+ * `OAS_RESULT_TIMEOUT`, `OAS_RESULT_PROTOCOL`.
  */
 oas_result oas_job_describe(const oas_client *client, const char *vault_id, const char *job_id, oas_job **job_out);
 
 /**
  * Returns an unexpired retrieval of `archive_id` over the same range that is
  * running or succeeded, or starts a new one, so a restarted program does not
- * pay for a second retrieval. With `has_range` false the whole archive is
- * retrieved and `start`/`end` are ignored; otherwise `start..=end`
- * (inclusive; start a multiple of 1 MiB, end + 1 a multiple of 1 MiB or the
- * archive size). `description` may be NULL.
+ * pay for a second retrieval (`oas_vault_retrieve_archive_reuse` does the
+ * same from a vault handle). `description` may be NULL. `range` NULL is the
+ * whole archive; otherwise `range->start..=range->end` (inclusive; start a
+ * multiple of 1 MiB, end + 1 a multiple of 1 MiB or the archive size).
  *
- * Returns `OAS_RESULT_OK`; argument errors as `oas_job_describe`;
- * `OAS_RESULT_TRANSPORT`, `OAS_RESULT_SERVER`, `OAS_RESULT_PROTOCOL`.
+ * Returns `OAS_RESULT_OK`; argument errors as `oas_job_describe`, and
+ * `OAS_RESULT_INVALID_ARGUMENT` for a bad range or description;
+ * `OAS_RESULT_NOT_FOUND`, `OAS_RESULT_TRANSPORT`, `OAS_RESULT_TIMEOUT`,
+ * `OAS_RESULT_SERVER`, `OAS_RESULT_PROTOCOL`.
  */
-oas_result oas_job_retrieve_archive_reuse(const oas_client *client, const char *vault_id, const char *archive_id, bool has_range, uint64_t start, uint64_t end, const char *description, oas_job **job_out);
+oas_result oas_job_retrieve_archive_reuse(const oas_client *client, const char *vault_id, const char *archive_id, const char *description, const oas_byte_range *range, oas_job **job_out);
 
 /**
  * Frees a job; NULL is a no-op.
@@ -746,12 +925,16 @@ const char *oas_job_status_message(const oas_job *job);
 const char *oas_job_tree_etag(const oas_job *job);
 
 /**
- * `ArchiveTreeEtag` (the SDK's `etag`), borrowed.
+ * `ArchiveTreeEtag`, the whole-archive tree etag (the SDK's `etag`: its code
+ * reads `ArchiveTreeEtag`, although the seed document's table says
+ * `ArchiveContentEtag`; see README, "Which field is `etag`"), borrowed; ""
+ * for NULL.
  */
 const char *oas_job_etag(const oas_job *job);
 
 /**
- * `ArchiveContentEtag` when the server sends it, borrowed.
+ * `ArchiveContentEtag` (MD5 of the archive) when the server sends it,
+ * borrowed; "" otherwise and for NULL.
  */
 const char *oas_job_content_etag(const oas_job *job);
 
@@ -777,17 +960,22 @@ bool oas_job_completed(const oas_job *job);
 
 /**
  * Bytes of the current or last download so far (including bytes a resumed
- * download found already done); 0 for NULL.
+ * download found already done); 0 for NULL. Never goes down, also not
+ * after a stop or a retry: a download resumed to the same target starts
+ * from the last figure of the stopped one. Takes no lock that a download
+ * holds, so it may be called from this job's own progress callback and
+ * from any thread while a download or wait runs. Does not touch
+ * `oas_last_error()`.
  */
 uint64_t oas_job_size_completed(const oas_job *job);
 
 /**
- * `RetrievalByteRange` as inclusive `start`/`end`.
+ * `RetrievalByteRange` (inclusive) into `*range_out`.
  *
  * Returns `OAS_RESULT_OK`; `OAS_RESULT_NULL_ARGUMENT`;
  * `OAS_RESULT_INVALID_STATE` when the job has no range (inventory, OSS jobs).
  */
-oas_result oas_job_retrieval_byte_range(const oas_job *job, uint64_t *start_out, uint64_t *end_out);
+oas_result oas_job_retrieval_byte_range(const oas_job *job, oas_byte_range *range_out);
 
 /**
  * Reads the job's status from the server (one DescribeJob request).
@@ -808,13 +996,18 @@ oas_result oas_job_outcome(const oas_job *job);
 
 /**
  * Polls until the job finishes: at once, then after `first_interval_ms`,
- * doubling up to `max_interval_ms` (0 = the defaults, 30 s and 15 min, so a
- * 4-hour job costs about 20 requests); gives up after `timeout_ms` (0 = never).
- * The same intervals are used by downloads called with `block`.
+ * doubling up to `max_interval_ms`, each sleep lengthened by a random 0-10 %
+ * (0 = the defaults, 1 s and 15 min: a job that ends after 2 s is seen about
+ * a second later, a 60 s job costs 7 status calls, a 4-hour job at most
+ * 30); gives up after `timeout_ms` (0 = never). These options apply to
+ * this call only: they are not kept on the handle, and a later download
+ * with `block` still waits until the job is done.
  *
  * Returns `OAS_RESULT_OK` when the job succeeded; `OAS_RESULT_JOB_FAILED`
- * with its status message; `OAS_RESULT_WAIT_TIMEOUT`; `OAS_RESULT_NULL_ARGUMENT`;
- * request errors as `oas_job_update_status`.
+ * with its status message; `OAS_RESULT_WAIT_TIMEOUT` when `timeout_ms`
+ * passed first; `OAS_RESULT_CANCELLED` (`oas_job_cancel`);
+ * `OAS_RESULT_NULL_ARGUMENT`; `OAS_RESULT_TRANSPORT`, `OAS_RESULT_TIMEOUT`,
+ * `OAS_RESULT_SERVER`, `OAS_RESULT_PROTOCOL` from the status requests.
  */
 oas_result oas_job_wait(oas_job *job, uint64_t first_interval_ms, uint64_t max_interval_ms, uint64_t timeout_ms);
 
@@ -827,47 +1020,48 @@ oas_result oas_job_wait(oas_job *job, uint64_t first_interval_ms, uint64_t max_i
 void oas_job_cancel(const oas_job *job);
 
 /**
- * Sets how downloads of this job run: `range_size` of parallel ranges (0 =
- * the SDK's plan: one range up to 32 MiB, else 32 MiB grown to keep within
- * 10 000 ranges; otherwise a multiple of 1 MiB), `workers` in parallel (0 =
- * the client's), `bandwidth_limit` in bytes per second (0 = the client's).
+ * Fills the caller's `size` bytes at `opts` with the defaults (every field 0
+ * or NULL) and sets `opts->size = size`. Call it as
+ * `oas_download_options_init(&opts, sizeof opts)`. Any thread.
  *
- * Returns `OAS_RESULT_OK`; `OAS_RESULT_NULL_ARGUMENT`;
- * `OAS_RESULT_INVALID_ARGUMENT` for a range size that is not a multiple of 1 MiB.
+ * Returns `OAS_RESULT_OK`; `OAS_RESULT_NULL_ARGUMENT` for a NULL `opts`;
+ * `OAS_RESULT_INVALID_ARGUMENT` when `size` is below 8 or above 4096.
  */
-oas_result oas_job_set_download_options(oas_job *job, uint64_t range_size, uint32_t workers, uint64_t bandwidth_limit);
+oas_result oas_download_options_init(oas_download_options *opts, size_t size);
 
 /**
- * Registers a progress callback for this job's downloads (NULL removes it).
+ * Downloads `range->start..=range->end` of the job output (inclusive,
+ * relative to the output; start a multiple of 1 MiB, end + 1 a multiple of
+ * 1 MiB or the output size — checked before any request) into the file
+ * `path`, created or truncated, `chunk_size` bytes at a time (0 = 1 MiB).
+ * With `block`, first waits until the job is done, polling on the schedule
+ * of `opts` (the default schedule and no timeout when `opts` is NULL or its
+ * wait fields are 0); without, a job still running is
+ * `OAS_RESULT_JOB_NOT_READY`. `opts` (NULL = defaults) also sets the
+ * progress callback, workers and rate of this call only. Tree-aligned
+ * ranges are checked against the server's tree etag; short reads and
+ * mismatches are retried. On failure the file is removed.
  *
- * Returns `OAS_RESULT_OK`; `OAS_RESULT_NULL_ARGUMENT` for a NULL `job`.
+ * Returns `OAS_RESULT_OK`; `OAS_RESULT_NULL_ARGUMENT` (also for a NULL
+ * `range`), `OAS_RESULT_INVALID_UTF8`, `OAS_RESULT_INVALID_ARGUMENT` (bad
+ * range, empty path, bad options); `OAS_RESULT_JOB_NOT_READY` (without
+ * `block`), `OAS_RESULT_WAIT_TIMEOUT` (only with `block` and a non-zero
+ * `opts->wait_timeout_ms`; nothing an earlier `oas_job_wait` was given
+ * applies), `OAS_RESULT_JOB_FAILED`, `OAS_RESULT_INVALID_STATE` (OSS jobs
+ * have no output; another download to the same file runs);
+ * `OAS_RESULT_HASH_MISMATCH`, `OAS_RESULT_DOWNLOAD_FAILED`,
+ * `OAS_RESULT_CANCELLED` (the callback or `oas_job_cancel`), `OAS_RESULT_IO`,
+ * `OAS_RESULT_NOT_FOUND` (the job expired), `OAS_RESULT_TRANSPORT`,
+ * `OAS_RESULT_TIMEOUT`, `OAS_RESULT_SERVER`, `OAS_RESULT_PROTOCOL`.
  */
-oas_result oas_job_set_progress_callback(oas_job *job, oas_progress_fn callback, void *userdata);
-
-/**
- * Downloads `start..=end` of the job output (inclusive, relative to the
- * output; start a multiple of 1 MiB, end + 1 a multiple of 1 MiB or the
- * output size — checked before any request) into the file `path`, created
- * or truncated, `chunk_size` bytes at a time (0 = 1 MiB). With `block`,
- * waits for the job first. Tree-aligned ranges are checked against the
- * server's tree etag; short reads and mismatches are retried. On failure
- * the file is removed.
- *
- * Returns `OAS_RESULT_OK`; `OAS_RESULT_NULL_ARGUMENT`, `OAS_RESULT_INVALID_UTF8`,
- * `OAS_RESULT_INVALID_ARGUMENT` (bad range, empty path); `OAS_RESULT_JOB_NOT_READY`
- * (without `block`), `OAS_RESULT_JOB_FAILED`, `OAS_RESULT_INVALID_STATE`
- * (OSS jobs have no output); `OAS_RESULT_HASH_MISMATCH`,
- * `OAS_RESULT_DOWNLOAD_FAILED`, `OAS_RESULT_CANCELLED`, `OAS_RESULT_IO`,
- * `OAS_RESULT_TRANSPORT`, `OAS_RESULT_SERVER`.
- */
-oas_result oas_job_download_by_range(oas_job *job, uint64_t start, uint64_t end, const char *path, size_t chunk_size, bool block);
+oas_result oas_job_download_by_range(oas_job *job, const oas_byte_range *range, const char *path, size_t chunk_size, bool block, const oas_download_options *opts);
 
 /**
  * As `oas_job_download_by_range`, writing to the open descriptor `fd` from
  * its current position (it is not closed). Pipes, sockets and `O_APPEND`
  * descriptors receive the bytes only after they were checked.
  */
-oas_result oas_job_download_by_range_fd(oas_job *job, uint64_t start, uint64_t end, int fd, size_t chunk_size, bool block);
+oas_result oas_job_download_by_range_fd(oas_job *job, const oas_byte_range *range, int fd, size_t chunk_size, bool block, const oas_download_options *opts);
 
 /**
  * Downloads the whole job output to `path` in parallel ranges with the
@@ -875,11 +1069,11 @@ oas_result oas_job_download_by_range_fd(oas_job *job, uint64_t start, uint64_t e
  * resumes on the next call (the file is never truncated, finished ranges are
  * re-hashed from the file before they are trusted). At the end the whole
  * output is verified, the file fsynced and the journal removed. `chunk_size`
- * 0 = 1 MiB; `block` waits for the job first.
+ * 0 = 1 MiB; `block` and `opts` as for `oas_job_download_by_range`.
  *
  * Returns as `oas_job_download_by_range`.
  */
-oas_result oas_job_download_to_file(oas_job *job, const char *path, size_t chunk_size, bool block);
+oas_result oas_job_download_to_file(oas_job *job, const char *path, size_t chunk_size, bool block, const oas_download_options *opts);
 
 /**
  * Installs the process-wide log callback, receiving messages at `level` and
@@ -909,6 +1103,16 @@ const char *oas_result_str(oas_result result);
 void oas_string_free(char *s);
 
 /**
+ * Fills the caller's `size` bytes at `opts` with the defaults (every field 0
+ * or NULL: the client's values, no callback) and sets `opts->size = size`.
+ * Call it as `oas_upload_options_init(&opts, sizeof opts)`. Any thread.
+ *
+ * Returns `OAS_RESULT_OK`; `OAS_RESULT_NULL_ARGUMENT` for a NULL `opts`;
+ * `OAS_RESULT_INVALID_ARGUMENT` when `size` is below 8 or above 4096.
+ */
+oas_result oas_upload_options_init(oas_upload_options *opts, size_t size);
+
+/**
  * Number of uploaders in the list (0 for NULL).
  */
 size_t oas_uploader_list_len(const oas_uploader_list *list);
@@ -931,17 +1135,17 @@ void oas_uploader_list_free(oas_uploader_list *list);
 void oas_uploader_free(oas_uploader *uploader);
 
 /**
- * `MultipartUploadId`, borrowed from the handle; NULL for a NULL handle.
+ * `MultipartUploadId`, borrowed from the handle; "" for a NULL handle.
  */
 const char *oas_uploader_id(const oas_uploader *uploader);
 
 /**
- * `ArchiveDescription`, borrowed from the handle; NULL for a NULL handle.
+ * `ArchiveDescription`, borrowed from the handle; "" for a NULL handle.
  */
 const char *oas_uploader_description(const oas_uploader *uploader);
 
 /**
- * `CreationDate` (RFC 1123), borrowed from the handle; NULL for a NULL handle.
+ * `CreationDate` (RFC 1123), borrowed from the handle; "" for a NULL handle.
  */
 const char *oas_uploader_creation_date(const oas_uploader *uploader);
 
@@ -965,14 +1169,15 @@ uint64_t oas_uploader_size_completed(const oas_uploader *uploader);
 /**
  * Uploads every part of the file given to `oas_vault_initiate_uploader` and
  * completes; `*archive_id_out` receives the archive id (free with
- * `oas_string_free`). `progress` may be NULL. Codes: `OAS_RESULT_CANCELLED`
+ * `oas_string_free`). `opts` may be NULL (defaults; its `part_size` and
+ * `upload_threshold` do not apply here). Codes: `OAS_RESULT_CANCELLED`
  * (callback or `oas_uploader_stop`; resumable), `OAS_RESULT_UPLOAD_FAILED`,
  * `OAS_RESULT_INVALID_STATE` (a recovered uploader: use
  * `oas_uploader_resume`; the file changed size; or this handle already
  * completed the upload or aborted it with `oas_uploader_cancel`), `OAS_RESULT_IO`,
  * `OAS_RESULT_TRANSPORT`, `OAS_RESULT_SERVER`.
  */
-oas_result oas_uploader_start(const oas_uploader *uploader, oas_progress_fn progress, void *userdata, char **archive_id_out);
+oas_result oas_uploader_start(const oas_uploader *uploader, const oas_upload_options *opts, char **archive_id_out);
 
 /**
  * Continues the upload from the file at `path`: the parts the server holds
@@ -980,7 +1185,7 @@ oas_result oas_uploader_start(const oas_uploader *uploader, oas_progress_fn prog
  * `OAS_RESULT_HASH_MISMATCH` naming the range), the rest are sent, and the
  * upload is completed. Output and other codes as for `oas_uploader_start`.
  */
-oas_result oas_uploader_resume(const oas_uploader *uploader, const char *path, oas_progress_fn progress, void *userdata, char **archive_id_out);
+oas_result oas_uploader_resume(const oas_uploader *uploader, const char *path, const oas_upload_options *opts, char **archive_id_out);
 
 /**
  * Asks a running `oas_uploader_start`/`oas_uploader_resume` to stop (it then
@@ -1011,14 +1216,16 @@ oas_result oas_vault_create(const oas_client *client, const char *name, oas_vaul
 
 /**
  * The vault with id `vault_id` into `*vault_out` (free with `oas_vault_free`).
- * Codes as for `oas_vault_create`; an unknown id is `OAS_RESULT_SERVER` (404).
+ * Codes as for `oas_vault_create`; an unknown id is `OAS_RESULT_NOT_FOUND`
+ * (HTTP 404 `VaultNotExists`).
  */
 oas_result oas_vault_get_by_id(const oas_client *client, const char *vault_id, oas_vault **vault_out);
 
 /**
  * The vault named `name` (found by listing all vaults) into `*vault_out`.
- * No such vault is `OAS_RESULT_INVALID_ARGUMENT` with the message
- * `Vault not exists: <name>`.
+ * No such vault is `OAS_RESULT_NOT_FOUND` (the message says
+ * `Vault not exists: <name>`; no HTTP status, as no request failed). Other
+ * codes as for `oas_vault_create`.
  */
 oas_result oas_vault_get_by_name(const oas_client *client, const char *name, oas_vault **vault_out);
 
@@ -1070,23 +1277,23 @@ void oas_vault_free(oas_vault *vault);
 oas_result oas_vault_refresh(oas_vault *vault);
 
 /**
- * `VaultId`, borrowed from the handle; NULL for a NULL handle.
+ * `VaultId`, borrowed from the handle; "" for a NULL handle.
  */
 const char *oas_vault_id(const oas_vault *vault);
 
 /**
- * `VaultName`, borrowed from the handle; NULL for a NULL handle.
+ * `VaultName`, borrowed from the handle; "" for a NULL handle.
  */
 const char *oas_vault_name(const oas_vault *vault);
 
 /**
- * `CreationDate` (RFC 1123), borrowed from the handle; NULL for a NULL handle.
+ * `CreationDate` (RFC 1123), borrowed from the handle; "" for a NULL handle.
  */
 const char *oas_vault_creation_date(const oas_vault *vault);
 
 /**
  * `LastInventoryDate` (RFC 1123, empty before the first inventory), borrowed
- * from the handle; NULL for a NULL handle.
+ * from the handle; "" for a NULL handle.
  */
 const char *oas_vault_last_inventory_date(const oas_vault *vault);
 
@@ -1101,17 +1308,26 @@ int64_t oas_vault_number_of_archives(const oas_vault *vault);
 int64_t oas_vault_size(const oas_vault *vault);
 
 /**
- * Uploads the file at `path` (one request up to the client's
- * `upload_threshold`, parallel multipart above) with an optional
- * `description` (NULL for none) and progress callback (NULL for none; see
- * `oas_progress_fn`). On success `*archive_id_out` receives the archive id,
- * to free with `oas_string_free`. Codes: `OAS_RESULT_INVALID_ARGUMENT`
- * (empty path, empty file, bad part size), `OAS_RESULT_IO` (missing file),
- * `OAS_RESULT_CANCELLED` (callback stop; a multipart upload stays resumable,
- * its id is in the error message), `OAS_RESULT_UPLOAD_FAILED` (a part failed
- * after retries), `OAS_RESULT_TRANSPORT`, `OAS_RESULT_SERVER`.
+ * Uploads the file at `path` (one request up to the upload threshold,
+ * parallel multipart above) with an optional `description` (NULL for none)
+ * and options (`opts` NULL = the client's settings, no progress callback).
+ * On success `*archive_id_out` receives the archive id, to free with
+ * `oas_string_free`.
+ *
+ * When a multipart upload was started and the call then fails or is
+ * cancelled, the upload stays on the server and `oas_error_upload_id()` of
+ * the error gives its id: `oas_vault_recover_uploader` + `oas_uploader_resume`
+ * continue it.
+ *
+ * Codes: `OAS_RESULT_NULL_ARGUMENT`, `OAS_RESULT_INVALID_UTF8`,
+ * `OAS_RESULT_INVALID_ARGUMENT` (empty path, empty file, bad part size or
+ * workers, bad `opts->size`), `OAS_RESULT_IO` (missing file),
+ * `OAS_RESULT_CANCELLED` (the callback stopped it), `OAS_RESULT_UPLOAD_FAILED`
+ * (a part failed after retries), `OAS_RESULT_HASH_MISMATCH`,
+ * `OAS_RESULT_NOT_FOUND` (no such vault), `OAS_RESULT_TRANSPORT`,
+ * `OAS_RESULT_TIMEOUT`, `OAS_RESULT_SERVER`, `OAS_RESULT_PROTOCOL`.
  */
-oas_result oas_vault_upload_archive(const oas_vault *vault, const char *path, const char *description, oas_progress_fn progress, void *userdata, char **archive_id_out);
+oas_result oas_vault_upload_archive(const oas_vault *vault, const char *path, const char *description, const oas_upload_options *opts, char **archive_id_out);
 
 /**
  * Uploads everything readable from the file descriptor `fd` (a pipe or any
@@ -1121,15 +1337,16 @@ oas_result oas_vault_upload_archive(const oas_vault *vault, const char *path, co
  * output and codes as for `oas_vault_upload_archive`; a negative `fd` is
  * `OAS_RESULT_INVALID_ARGUMENT`.
  */
-oas_result oas_vault_upload_fd(const oas_vault *vault, int fd, const char *description, oas_progress_fn progress, void *userdata, char **archive_id_out);
+oas_result oas_vault_upload_fd(const oas_vault *vault, int fd, const char *description, const oas_upload_options *opts, char **archive_id_out);
 
 /**
  * Starts a multipart upload for the file at `path`; `*uploader_out`
  * receives an uploader to send it with `oas_uploader_start` (free with
- * `oas_uploader_free`). Its part size is the client's `part_size`, or the SDK
- * rule (needs at least 64 MiB).
+ * `oas_uploader_free`). Its part size is `opts->part_size`, else the
+ * client's `part_size`, else the SDK rule (needs at least 64 MiB); the other
+ * fields of `opts` belong to `oas_uploader_start`. `opts` may be NULL.
  */
-oas_result oas_vault_initiate_uploader(const oas_vault *vault, const char *path, const char *description, oas_uploader **uploader_out);
+oas_result oas_vault_initiate_uploader(const oas_vault *vault, const char *path, const char *description, const oas_upload_options *opts, oas_uploader **uploader_out);
 
 /**
  * The multipart upload `upload_id` of this vault, to continue with
@@ -1186,17 +1403,27 @@ void oas_job_list_free(oas_job_list *list);
 
 /**
  * Starts an `archive-retrieval` job for `archive_id` (the SDK's
- * `retrieve_archive`). With `has_range`, only `start..=end` (inclusive) is
- * retrieved: `start` a multiple of 1 MiB, `end + 1` a multiple of 1 MiB or
- * the archive size. `description` may be NULL. The new job goes to
- * `*job_out` (free with `oas_job_free`).
+ * `retrieve_archive`). `range` NULL retrieves the whole archive; otherwise
+ * only `range->start..=range->end` (inclusive): `start` a multiple of 1 MiB,
+ * `end + 1` a multiple of 1 MiB or the archive size. `description` may be
+ * NULL. The new job goes to `*job_out` (free with `oas_job_free`).
  *
  * Returns `OAS_RESULT_OK`; `OAS_RESULT_NULL_ARGUMENT`, `OAS_RESULT_INVALID_UTF8`,
  * `OAS_RESULT_INVALID_ARGUMENT` (inverted or unaligned range, description
- * over 128 characters); `OAS_RESULT_SERVER`, `OAS_RESULT_TRANSPORT`,
+ * over 128 characters); `OAS_RESULT_NOT_FOUND` (no such vault or archive),
+ * `OAS_RESULT_SERVER`, `OAS_RESULT_TRANSPORT`, `OAS_RESULT_TIMEOUT`,
  * `OAS_RESULT_PROTOCOL`.
  */
-oas_result oas_vault_retrieve_archive(const oas_vault *vault, const char *archive_id, const char *description, bool has_range, uint64_t start, uint64_t end, oas_job **job_out);
+oas_result oas_vault_retrieve_archive(const oas_vault *vault, const char *archive_id, const char *description, const oas_byte_range *range, oas_job **job_out);
+
+/**
+ * As `oas_vault_retrieve_archive`, but first looks for an unexpired
+ * retrieval of the same archive and range that is running or succeeded and
+ * returns that one instead (see `oas_job_retrieve_archive_reuse`, which takes
+ * a client and ids). Arguments, output and codes as for
+ * `oas_vault_retrieve_archive`.
+ */
+oas_result oas_vault_retrieve_archive_reuse(const oas_vault *vault, const char *archive_id, const char *description, const oas_byte_range *range, oas_job **job_out);
 
 /**
  * Starts an `inventory-retrieval` job (the SDK's `retrieve_inventory`);
@@ -1230,14 +1457,14 @@ oas_result oas_vault_pull_from_oss(const oas_vault *vault, const char *oss_host,
 oas_result oas_vault_push_to_oss(const oas_vault *vault, const char *archive_id, const char *oss_host, const char *bucket, const char *object, const char *description, oas_job **job_out);
 
 /**
- * The library version as text, e.g. "0.1.0". Static: never NULL, never freed.
+ * The library version as text, e.g. "0.2.0". Static: never NULL, never freed.
  * Thread-safe.
  */
 const char *oas_version(void);
 
 /**
  * The library version as a number: major * 10000 + minor * 100 + patch
- * (0.1.0 is 100). When library and header match, it equals
+ * (0.2.0 is 200). When library and header match, it equals
  * `OAS_VERSION_MAJOR * 10000 + OAS_VERSION_MINOR * 100 + OAS_VERSION_PATCH`
  * of the header the program was built with. Thread-safe.
  */

@@ -78,9 +78,14 @@ fn required_header(resp: &Response, op: &str, name: &str) -> Result<String> {
 fn json<T: serde::de::DeserializeOwned>(op: &str, resp: Response) -> Result<T> {
     let mut body = Vec::new();
     // Listings are bounded by their page caps; 64 MiB is far above any of them.
-    resp.take(64 << 20)
-        .read_to_end(&mut body)
-        .map_err(|e| Error::Transport(format!("{op}: reading response: {e}")))?;
+    resp.take(64 << 20).read_to_end(&mut body).map_err(|e| {
+        let msg = format!("{op}: reading response: {e}");
+        if e.kind() == std::io::ErrorKind::TimedOut {
+            Error::TransportTimeout(msg)
+        } else {
+            Error::Transport(msg)
+        }
+    })?;
     serde_json::from_slice(&body)
         .map_err(|e| Error::Protocol(format!("{op}: response is not the expected JSON: {e}")))
 }

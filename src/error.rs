@@ -27,6 +27,17 @@ pub struct ServerError {
     pub operation: String,
 }
 
+/// Vaults the service allows per account and region (spec §4.1).
+pub const MAX_VAULTS: usize = 10;
+
+impl ServerError {
+    /// True when the service refused to create a vault because the account
+    /// has all the vaults it may have in the region (`TooManyVaults`).
+    pub fn is_quota_exceeded(&self) -> bool {
+        self.code == "TooManyVaults"
+    }
+}
+
 impl std::fmt::Display for ServerError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if !self.operation.is_empty() {
@@ -43,7 +54,15 @@ impl std::fmt::Display for ServerError {
                 f,
                 "Expected 2xx, got ({}, code={}, message={}, type={}, request_id={})",
                 self.status, self.code, self.message, self.error_type, self.request_id
-            )
+            )?;
+            if self.is_quota_exceeded() {
+                write!(
+                    f,
+                    "; the service allows {MAX_VAULTS} vaults per account and region: \
+                     delete one or use another region"
+                )?;
+            }
+            Ok(())
         }
     }
 }
@@ -63,12 +82,23 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-    /// The request never got an HTTP answer (connect, TLS, reset, timeout).
+    /// The request never got an HTTP answer (connect, TLS, reset).
     #[error("transport error: {0}")]
     Transport(String),
+    /// The request never got an HTTP answer in time: the connect timeout or
+    /// the read timeout ([`crate::ClientOptions`]) ran out. Retried like
+    /// [`Error::Transport`]; C: `OAS_RESULT_TIMEOUT`.
+    #[error("transport timeout: {0}")]
+    TransportTimeout(String),
     /// The server answered with a non-2xx status.
     #[error("{0}")]
     Server(Box<ServerError>),
+    /// What was looked up does not exist, found out without a server error
+    /// (e.g. [`crate::Vault::get_by_name`] listed every vault and none has the
+    /// name). A server's own "not found" answers stay [`Error::Server`];
+    /// [`Error::is_not_found`] covers both.
+    #[error("not found: {0}")]
+    NotFound(String),
     /// The server's answer could not be understood.
     #[error("unexpected response: {0}")]
     Protocol(String),
@@ -87,7 +117,9 @@ pub enum Error {
     /// The job finished without success.
     #[error("job failed: {0}")]
     JobFailed(String),
-    /// A wait ran out of time.
+    /// A wait for a job ran out of time (`WaitOptions::timeout`); C:
+    /// `OAS_RESULT_WAIT_TIMEOUT`. Transport timeouts are
+    /// [`Error::TransportTimeout`].
     #[error("timed out: {0}")]
     Timeout(String),
     /// The transfer was stopped by the caller (progress callback or cancel).
@@ -108,6 +140,36 @@ impl Error {
             context: context.into(),
             source,
         }
+    }
+
+    /// Whether this says that something does not exist: [`Error::NotFound`],
+    /// or a server answer with HTTP 404 or a code ending in `NotExists` or
+    /// `NotFound` (`VaultNotExists`, `JobNotExists`, `ResourceNotFound`, ...).
+    pub fn is_not_found(&self) -> bool {
+        match self {
+            Error::NotFound(_) => true,
+            Error::Server(s) => {
+                s.status == 404 || s.code.ends_with("NotExists") || s.code.ends_with("NotFound")
+            }
+            _ => false,
+        }
+    }
+
+    /// True for failures to reach the server or hear its answer
+    /// ([`Error::Transport`], [`Error::TransportTimeout`]).
+    pub fn is_transport(&self) -> bool {
+        matches!(self, Error::Transport(_) | Error::TransportTimeout(_))
+    }
+
+    /// True when a connect or read timeout ran out ([`Error::TransportTimeout`]).
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Error::TransportTimeout(_))
+    }
+
+    /// True for the service's vault quota (`TooManyVaults`, see
+    /// [`ServerError::is_quota_exceeded`]).
+    pub fn is_quota_exceeded(&self) -> bool {
+        self.server().is_some_and(ServerError::is_quota_exceeded)
     }
 
     /// The server error, when this is one.

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod client;
+pub mod credentials;
 pub mod digest;
 pub mod download;
 pub mod error;
@@ -15,6 +16,7 @@ pub mod job;
 pub mod log;
 mod md5core;
 pub mod model;
+pub mod purge;
 pub mod ranges;
 pub mod transfer;
 pub mod upload;

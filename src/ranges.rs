@@ -148,11 +148,13 @@ pub fn iter_ranges(
     }))
 }
 
-/// Part size for a multipart upload of `total` bytes, with the SDK's rules
-/// (spec §7): `total` must be within 64 MiB..=40 000 GiB; a requested size that
-/// is absent (0), not a multiple of 1 MiB, below 64 MiB or above 4 GiB becomes
-/// 64 MiB; if that gives more than 10 000 parts, the smallest power-of-two number
-/// of MiB that keeps the count within 10 000 is used.
+/// Part size for a multipart upload of `total` bytes, with the rules of the
+/// SDK's `Uploader.calc_part_size` (spec §7): `total` must be within
+/// 64 MiB..=40 000 GiB; a requested size that is absent (0), not a multiple of
+/// 1 MiB, below 64 MiB or larger than the archive (`total`) becomes 64 MiB, and
+/// so does one above 4 GiB, the largest part the service takes; if that gives
+/// more than 10 000 parts, the smallest power-of-two number of MiB that keeps
+/// the count within 10 000 is used.
 pub fn calc_part_size(total: u64, requested: u64) -> Result<u64, RangeError> {
     if !(DEFAULT_PART_SIZE..=MAX_ARCHIVE_SIZE).contains(&total) {
         return Err(RangeError::ArchiveSize {
@@ -162,7 +164,7 @@ pub fn calc_part_size(total: u64, requested: u64) -> Result<u64, RangeError> {
         });
     }
     let mut part = requested;
-    if part % MIB != 0 || !(DEFAULT_PART_SIZE..=MAX_PART_SIZE).contains(&part) {
+    if part % MIB != 0 || !(DEFAULT_PART_SIZE..=MAX_PART_SIZE.min(total)).contains(&part) {
         part = DEFAULT_PART_SIZE;
     }
     if total.div_ceil(part) > MAX_PARTS {
@@ -201,7 +203,12 @@ mod tests {
     fn part_size_rules() {
         assert!(calc_part_size(MIB, 0).is_err());
         assert_eq!(calc_part_size(100 * MIB, 0).unwrap(), 64 * MIB);
-        assert_eq!(calc_part_size(100 * MIB, 128 * MIB).unwrap(), 128 * MIB);
+        // Larger than the archive: the SDK falls back to 64 MiB (issue 10, defect 8).
+        assert_eq!(calc_part_size(100 * MIB, 128 * MIB).unwrap(), 64 * MIB);
+        assert_eq!(calc_part_size(100 * MIB, 101 * MIB).unwrap(), 64 * MIB);
+        assert_eq!(calc_part_size(100 * MIB, 100 * MIB).unwrap(), 100 * MIB);
+        assert_eq!(calc_part_size(256 * MIB, 128 * MIB).unwrap(), 128 * MIB);
+        assert_eq!(calc_part_size(16 << 30, 8 << 30).unwrap(), 64 * MIB);
         assert_eq!(calc_part_size(100 * MIB, 3).unwrap(), 64 * MIB);
         assert_eq!(calc_part_size(100 * MIB, 32 * MIB).unwrap(), 64 * MIB);
         // 1 TiB / 10000 = 104.9 MiB -> 128 MiB

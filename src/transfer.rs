@@ -5,6 +5,19 @@
 //! bandwidth limit, reports progress at least every 1 MiB or 250 ms (never two
 //! callback calls at once), and fails with `Interrupted` once the transfer is
 //! cancelled so the request in flight stops within a read.
+//!
+//! # What `done` counts
+//!
+//! `done` (the progress callback's first figure and `size_completed`) never
+//! goes down, so a progress bar never moves backwards. It counts each byte of
+//! the archive or output once: the bytes found already done (verified parts
+//! on the server, journaled ranges) plus every byte sent or received, where
+//! the bytes of a failed attempt stay counted and re-sending them counts
+//! nothing until the retry passes the furthest point an earlier attempt
+//! reached. A new run on the same handle and target (a resume after a stop or
+//! a failure) starts from the last figure of the previous run
+//! ([`Transfer::carry_over`]) and stays there until it has really moved past
+//! it. At the end of a successful transfer `done == total`.
 
 use crate::client::{CancelToken, ReadHook};
 use std::io;
@@ -62,6 +75,11 @@ struct Report {
 pub struct Transfer {
     total: u64,
     done: AtomicU64,
+    /// The last figure of an earlier run of the same transfer; `done()` never
+    /// reports less.
+    floor: AtomicU64,
+    /// What is transferred (e.g. the target path), to match a later run.
+    key: std::sync::OnceLock<String>,
     cancel: CancelToken,
     progress: Option<ProgressFn>,
     report: Mutex<Report>,
@@ -89,6 +107,8 @@ impl Transfer {
         Arc::new(Transfer {
             total,
             done: AtomicU64::new(0),
+            floor: AtomicU64::new(0),
+            key: std::sync::OnceLock::new(),
             cancel,
             progress,
             report: Mutex::new(Report {
@@ -104,9 +124,24 @@ impl Transfer {
         self.total
     }
 
-    /// Bytes done so far (readable from any thread).
+    /// Bytes done so far (readable from any thread); never decreases (see
+    /// the module docs).
     pub fn done(&self) -> u64 {
-        self.done.load(Ordering::SeqCst)
+        self.done
+            .load(Ordering::SeqCst)
+            .max(self.floor.load(Ordering::SeqCst))
+    }
+
+    /// Names what this transfer moves (`key`) and, when `previous` moved the
+    /// same thing with the same total, starts from its last figure so that a
+    /// resumed run never reports less than the stopped one did.
+    pub fn carry_over(&self, previous: Option<&Transfer>, key: &str) {
+        let _ = self.key.set(key.to_string());
+        if let Some(p) = previous {
+            if p.total == self.total && p.key.get().map(String::as_str) == Some(key) {
+                self.floor.store(p.done().min(self.total), Ordering::SeqCst);
+            }
+        }
     }
 
     /// The transfer's cancel token.
@@ -123,15 +158,6 @@ impl Transfer {
     /// not paced.
     pub fn skip(&self, n: u64) {
         self.done.fetch_add(n, Ordering::SeqCst);
-    }
-
-    /// Takes back bytes of a failed attempt that will be sent again.
-    pub fn rewind(&self, n: u64) {
-        let _ = self
-            .done
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |d| {
-                Some(d.saturating_sub(n))
-            });
     }
 
     /// Records `n` bytes moved: waits as the bandwidth limit requires, reports
@@ -252,13 +278,26 @@ mod tests {
     }
 
     #[test]
-    fn rewind_and_skip() {
+    fn skip_and_carry_over() {
         let t = Transfer::new(100, None, 0, CancelToken::new());
+        t.carry_over(None, "f");
         t.skip(40);
         t.advance(30).unwrap();
-        t.rewind(30);
-        assert_eq!(t.done(), 40);
-        t.rewind(1000);
-        assert_eq!(t.done(), 0);
+        assert_eq!(t.done(), 70);
+        // A resumed run of the same target starts at the last figure...
+        let again = Transfer::new(100, None, 0, CancelToken::new());
+        again.carry_over(Some(&t), "f");
+        assert_eq!(again.done(), 70);
+        again.skip(40);
+        assert_eq!(again.done(), 70, "no step back while below the floor");
+        again.advance(50).unwrap();
+        assert_eq!(again.done(), 90);
+        // ...but not another target's or total's.
+        let other = Transfer::new(100, None, 0, CancelToken::new());
+        other.carry_over(Some(&t), "g");
+        assert_eq!(other.done(), 0);
+        let bigger = Transfer::new(200, None, 0, CancelToken::new());
+        bigger.carry_over(Some(&t), "f");
+        assert_eq!(bigger.done(), 0);
     }
 }

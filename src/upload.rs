@@ -20,7 +20,14 @@ use std::sync::{Arc, Mutex};
 /// Log target of upload messages.
 pub(crate) const LOG_TARGET: &str = "oas::uploader";
 
-/// Per-call options of an upload.
+/// Called once with the id of a multipart upload right after it was
+/// initiated, before any part is sent (see [`UploadOptions::on_upload_id`]).
+pub type UploadIdFn = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// Per-call options of an upload. Every `None` takes the client's value
+/// ([`ClientOptions`]), so one client serves transfers with different part
+/// sizes, thresholds, worker counts and rates. Build with
+/// `UploadOptions { .., ..Default::default() }`: fields may be added.
 #[derive(Clone, Default)]
 pub struct UploadOptions {
     /// Called with `(done, total)` bytes at least every 1 MiB or 250 ms, from a
@@ -30,6 +37,51 @@ pub struct UploadOptions {
     /// Cancelling this token stops the upload with [`Error::Cancelled`]; a
     /// multipart upload stays on the server and can be resumed.
     pub cancel: Option<CancelToken>,
+    /// Part size of a multipart upload started by this call (a multiple of
+    /// 1 MiB from 1 MiB to 4 GiB); `None` = `ClientOptions::part_size`.
+    /// Ignored by `Uploader::start`/`resume`, whose upload already has one.
+    pub part_size: Option<u64>,
+    /// Files up to this many bytes go in one request; `None` =
+    /// `ClientOptions::upload_threshold`.
+    pub upload_threshold: Option<u64>,
+    /// Parts sent in parallel; `None` = `ClientOptions::workers`.
+    pub workers: Option<usize>,
+    /// Bytes per second for this transfer (0 = none); `None` =
+    /// `ClientOptions::bandwidth_limit`.
+    pub bandwidth_limit: Option<u64>,
+    /// Called with the multipart upload id as soon as the upload exists, so a
+    /// caller can save it and resume after a failure or a crash
+    /// ([`crate::Vault::recover_uploader`]).
+    pub on_upload_id: Option<UploadIdFn>,
+}
+
+impl UploadOptions {
+    /// The part size to plan with.
+    pub(crate) fn part_size(&self, client: &ClientOptions) -> u64 {
+        self.part_size.unwrap_or(client.part_size)
+    }
+
+    /// The single-request threshold.
+    pub(crate) fn upload_threshold(&self, client: &ClientOptions) -> u64 {
+        self.upload_threshold.unwrap_or(client.upload_threshold)
+    }
+
+    /// Parallel workers (at least 1).
+    pub(crate) fn workers(&self, client: &ClientOptions) -> usize {
+        self.workers.unwrap_or(client.workers).max(1)
+    }
+
+    /// The bandwidth limit (0 = none).
+    pub(crate) fn bandwidth_limit(&self, client: &ClientOptions) -> u64 {
+        self.bandwidth_limit.unwrap_or(client.bandwidth_limit)
+    }
+
+    /// Tells the caller the id of a new multipart upload.
+    pub(crate) fn report_upload_id(&self, id: &str) {
+        if let Some(f) = &self.on_upload_id {
+            f(id);
+        }
+    }
 }
 
 impl std::fmt::Debug for UploadOptions {
@@ -37,6 +89,11 @@ impl std::fmt::Debug for UploadOptions {
         f.debug_struct("UploadOptions")
             .field("progress", &self.progress.is_some())
             .field("cancel", &self.cancel)
+            .field("part_size", &self.part_size)
+            .field("upload_threshold", &self.upload_threshold)
+            .field("workers", &self.workers)
+            .field("bandwidth_limit", &self.bandwidth_limit)
+            .field("on_upload_id", &self.on_upload_id.is_some())
             .finish()
     }
 }
@@ -87,9 +144,9 @@ pub(crate) fn check_part_size(part_size: u64, total: u64) -> Result<u64> {
 /// The part size for a multipart upload of `total` bytes: the client's
 /// explicit `part_size` when set, otherwise the SDK's rule
 /// ([`ranges::calc_part_size`], which needs at least 64 MiB).
-pub(crate) fn plan_part_size(options: &ClientOptions, total: u64) -> Result<u64> {
-    if options.part_size != 0 {
-        return check_part_size(options.part_size, total);
+pub(crate) fn plan_part_size(part_size: u64, total: u64) -> Result<u64> {
+    if part_size != 0 {
+        return check_part_size(part_size, total);
     }
     ranges::calc_part_size(total, 0).map_err(|e| {
         Error::InvalidArgument(format!(
@@ -108,11 +165,6 @@ pub(crate) fn body_hook(t: &Arc<Transfer>, len: u64, sent: Arc<AtomicU64>) -> Re
         let before = sent.fetch_add(n, Ordering::SeqCst);
         t.credit((before + n).min(len) - before.min(len))
     })
-}
-
-/// Takes back the progress a failed body counted.
-pub(crate) fn uncount(t: &Transfer, len: u64, sent: &AtomicU64) {
-    t.rewind(sent.load(Ordering::SeqCst).min(len));
 }
 
 /// Uploads a whole file with one request (A1): both digests from one read,
@@ -135,7 +187,7 @@ pub(crate) fn upload_single(
     let t = Transfer::new(
         size,
         opts.progress.clone(),
-        client.options().bandwidth_limit,
+        opts.bandwidth_limit(client.options()),
         cancel.clone(),
     );
     let sent = Arc::new(AtomicU64::new(0));
@@ -264,7 +316,7 @@ impl PartTarget<'_> {
             )));
         }
         let sent = Arc::new(AtomicU64::new(0));
-        let payload = payload.with_hook(Some(body_hook(t, range.len(), sent.clone())));
+        let payload = payload.with_hook(Some(body_hook(t, range.len(), sent)));
         let res = self.client.upload_part(
             self.vault_id,
             self.upload_id,
@@ -288,17 +340,16 @@ impl PartTarget<'_> {
                 );
                 Ok(d.tree_etag.clone())
             }
-            Err(e) => {
-                uncount(t, range.len(), &sent);
-                Err(match e {
-                    Error::Cancelled(m) => Error::Cancelled(m),
-                    e => Error::Upload(format!(
-                        "upload {} to vault {}: part {range} failed: {e}; the upload is kept \
+            // The bytes sent stay counted: progress never goes back
+            // (transfer.rs, "What `done` counts").
+            Err(e) => Err(match e {
+                Error::Cancelled(m) => Error::Cancelled(m),
+                e => Error::Upload(format!(
+                    "upload {} to vault {}: part {range} failed: {e}; the upload is kept \
                          on the server and can be resumed with its id",
-                        self.upload_id, self.vault_id
-                    )),
-                })
-            }
+                    self.upload_id, self.vault_id
+                )),
+            }),
         }
     }
 
@@ -334,14 +385,9 @@ mod tests {
         assert!(check_part_size(8 << 30, 5 * MIB).is_err());
         assert!(check_part_size(MIB, 10_000 * MIB).is_ok());
         assert!(check_part_size(MIB, 10_000 * MIB + 1).is_err());
-        let mut o = ClientOptions::default();
-        assert!(
-            plan_part_size(&o, 3 * MIB).is_err(),
-            "SDK rule needs 64 MiB"
-        );
-        assert_eq!(plan_part_size(&o, 100 * MIB).unwrap(), 64 * MIB);
-        o.part_size = 2 * MIB;
-        assert_eq!(plan_part_size(&o, 3 * MIB).unwrap(), 2 * MIB);
+        assert!(plan_part_size(0, 3 * MIB).is_err(), "SDK rule needs 64 MiB");
+        assert_eq!(plan_part_size(0, 100 * MIB).unwrap(), 64 * MIB);
+        assert_eq!(plan_part_size(2 * MIB, 3 * MIB).unwrap(), 2 * MIB);
     }
 
     #[test]
@@ -386,7 +432,5 @@ mod tests {
         // A retry re-reads the body: no more progress.
         hook(100).unwrap();
         assert_eq!(t.done(), 100);
-        uncount(&t, 100, &sent);
-        assert_eq!(t.done(), 0);
     }
 }

@@ -63,13 +63,13 @@ pub(crate) fn upload_reader<R: Read>(
 ) -> Result<String> {
     let client = vault.client();
     let o = client.options();
-    let part = match o.part_size {
+    let part = match opts.part_size(o) {
         0 => DEFAULT_PART_SIZE,
         p => check_part_size(p, 0)?,
     };
     let part_len = usize::try_from(part)
         .map_err(|_| Error::InvalidArgument(format!("part size {part} is too large here")))?;
-    let workers = o.workers.max(1);
+    let workers = opts.workers(o);
     let read_err = |e| Error::io("reading the upload stream", e);
 
     // Read the first part before creating anything on the server, so that an
@@ -83,7 +83,13 @@ pub(crate) fn upload_reader<R: Read>(
     }
     let upload_id = client.initiate_multipart_upload(vault.id(), part, description)?;
     let stop = CancelToken::linked(opts.cancel.iter());
-    let t = Transfer::new(0, opts.progress.clone(), o.bandwidth_limit, stop.clone());
+    opts.report_upload_id(&upload_id);
+    let t = Transfer::new(
+        0,
+        opts.progress.clone(),
+        opts.bandwidth_limit(o),
+        stop.clone(),
+    );
     let target = PartTarget {
         client,
         vault_id: vault.id(),

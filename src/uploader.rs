@@ -148,8 +148,10 @@ impl Uploader {
     }
 
     /// Bytes uploaded so far (`size_completed`): live while `start`/`resume`
-    /// runs, readable from any thread; includes parts found already uploaded
-    /// and verified by `resume`.
+    /// runs, readable from any thread (also from the progress callback);
+    /// includes parts found already uploaded and verified by `resume`. It never
+    /// goes down, also not after a stop, a failed part or a resume on this
+    /// handle (see `transfer.rs`, "What `done` counts").
     pub fn size_completed(&self) -> u64 {
         lock(&self.transfer).as_ref().map_or(0, |t| t.done())
     }
@@ -311,6 +313,7 @@ impl Uploader {
         }
         *lock(&self.size_total) = size;
         let t = Transfer::new(size, lock(&self.progress).clone(), 0, CancelToken::new());
+        t.carry_over(lock(&self.transfer).as_deref(), self.id());
         t.skip(size);
         t.maybe_report(true);
         *lock(&self.transfer) = Some(t);
@@ -355,11 +358,17 @@ impl Uploader {
         let t = Transfer::new(
             size,
             progress,
-            self.client.options().bandwidth_limit,
+            opts.bandwidth_limit(self.client.options()),
             stop.clone(),
         );
-        *lock(&self.transfer) = Some(Arc::clone(&t));
-        let result = self.run_parts(path, &file, size, known, &t);
+        {
+            // A resumed run on this handle never reports less than the last one.
+            let mut slot = lock(&self.transfer);
+            t.carry_over(slot.as_deref(), self.id());
+            *slot = Some(Arc::clone(&t));
+        }
+        let workers = opts.workers(self.client.options());
+        let result = self.run_parts(path, &file, size, known, &t, workers);
         if own.is_cancelled() {
             // Let the caller resume with this object.
             *lock(&self.cancel) = CancelToken::new();
@@ -374,9 +383,9 @@ impl Uploader {
         size: u64,
         known: HashMap<ByteRange, (String, String)>,
         t: &Arc<Transfer>,
+        workers: usize,
     ) -> Result<String> {
         let plan = self.plan(size, path)?;
-        let workers = self.client.options().workers;
         let stop = t.cancel_token();
         let what = format!("upload {}", self.id());
         let hash = |r: &ByteRange| {

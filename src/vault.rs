@@ -44,7 +44,7 @@ impl Vault {
 
     /// The vault named `name`, found by listing every vault (the service
     /// addresses vaults by id only). No such vault is
-    /// [`Error::InvalidArgument`] with the message `Vault not exists: <name>`.
+    /// [`Error::NotFound`] with the message `Vault not exists: <name>`.
     pub fn get_by_name(client: &Client, name: &str) -> Result<Vault> {
         crate::api::validate_vault_name(name)?;
         client
@@ -52,7 +52,7 @@ impl Vault {
             .into_iter()
             .find(|v| v.vault_name == name)
             .map(|info| Vault::from_info(client, info))
-            .ok_or_else(|| Error::InvalidArgument(format!("Vault not exists: {name}")))
+            .ok_or_else(|| Error::NotFound(format!("Vault not exists: {name}")))
     }
 
     /// Deletes the vault with id `vault_id` (it must be empty).
@@ -77,6 +77,24 @@ impl Vault {
     /// Deletes this vault (it must be empty).
     pub fn delete(&self) -> Result<()> {
         self.client.delete_vault(self.id())
+    }
+
+    /// Empties and deletes the vault: aborts its multipart uploads, takes the
+    /// newest inventory (reusing a recent one, else retrieving one and waiting),
+    /// deletes every archive it lists in parallel, then deletes the vault when
+    /// the service allows it. The real service allows that only once a later
+    /// inventory shows the vault empty; a rerun picks up where a run stopped
+    /// (see [`crate::purge`]).
+    pub fn purge(&self) -> Result<crate::purge::PurgeReport> {
+        self.purge_with(&crate::purge::PurgeOptions::default())
+    }
+
+    /// [`Vault::purge`] with workers, progress, cancellation and waiting options.
+    pub fn purge_with(
+        &self,
+        options: &crate::purge::PurgeOptions,
+    ) -> Result<crate::purge::PurgeReport> {
+        crate::purge::purge(self, options)
     }
 
     /// Reads the vault's description again.
@@ -147,9 +165,10 @@ impl Vault {
         self.upload_archive_with(path, description, &UploadOptions::default())
     }
 
-    /// [`upload_archive`](Vault::upload_archive) with a progress callback and a
-    /// cancel token. A cancelled or failed multipart upload stays on the
-    /// server: its id is in the error message, and
+    /// [`upload_archive`](Vault::upload_archive) with per-call options. A
+    /// cancelled or failed multipart upload stays on the server: its id is
+    /// given to `opts.on_upload_id` when the upload starts (and is in the
+    /// error message), and
     /// [`recover_uploader`](Vault::recover_uploader) + `resume` continue it.
     pub fn upload_archive_with(
         &self,
@@ -159,7 +178,7 @@ impl Vault {
     ) -> Result<String> {
         let path = path.as_ref();
         let (file, size) = upload::open_source(path)?;
-        if size <= self.client.options().upload_threshold {
+        if size <= opts.upload_threshold(self.client.options()) {
             return upload::upload_single(
                 &self.client,
                 self.id(),
@@ -171,7 +190,8 @@ impl Vault {
             );
         }
         drop(file);
-        let uploader = self.initiate_uploader(path, description)?;
+        let uploader = self.initiate_uploader_with(path, description, opts)?;
+        opts.report_upload_id(uploader.id());
         uploader.start_with(opts)
     }
 
@@ -197,9 +217,21 @@ impl Vault {
         path: impl AsRef<Path>,
         description: Option<&str>,
     ) -> Result<Uploader> {
+        self.initiate_uploader_with(path, description, &UploadOptions::default())
+    }
+
+    /// [`initiate_uploader`](Vault::initiate_uploader) with the part size of
+    /// `opts` (`UploadOptions::part_size`; the other fields apply to
+    /// `start`/`resume`).
+    pub fn initiate_uploader_with(
+        &self,
+        path: impl AsRef<Path>,
+        description: Option<&str>,
+        opts: &UploadOptions,
+    ) -> Result<Uploader> {
         let path = path.as_ref();
         let (_, size) = upload::open_source(path)?;
-        let part_size = upload::plan_part_size(self.client.options(), size)?;
+        let part_size = upload::plan_part_size(opts.part_size(self.client.options()), size)?;
         let id = self
             .client
             .initiate_multipart_upload(self.id(), part_size, description)?;

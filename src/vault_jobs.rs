@@ -91,7 +91,8 @@ impl Vault {
     }
 
     /// Starts a `pull-from-oss` job: the OSS object becomes a new archive of
-    /// this vault (its id appears in the job once it finished).
+    /// this vault (its id appears in the job once it finished). An empty
+    /// `oss_host` means the client's default OSS host.
     pub fn pull_from_oss(
         &self,
         oss_host: &str,
@@ -102,7 +103,7 @@ impl Vault {
         self.start_job(JobRequest {
             job_type: PULL_FROM_OSS.into(),
             description: description.map(str::to_string),
-            oss_host: Some(non_empty("OSS host", oss_host)?),
+            oss_host: Some(self.oss_host(oss_host)?),
             bucket: Some(non_empty("OSS bucket", bucket)?),
             object: Some(non_empty("OSS object", object)?),
             ..Default::default()
@@ -110,6 +111,7 @@ impl Vault {
     }
 
     /// Starts a `push-to-oss` job copying archive `archive_id` to an OSS object.
+    /// An empty `oss_host` means the client's default OSS host.
     pub fn push_to_oss(
         &self,
         archive_id: &str,
@@ -122,11 +124,20 @@ impl Vault {
             job_type: PUSH_TO_OSS.into(),
             archive_id: Some(non_empty("archive id", archive_id)?),
             description: description.map(str::to_string),
-            oss_host: Some(non_empty("OSS host", oss_host)?),
+            oss_host: Some(self.oss_host(oss_host)?),
             bucket: Some(non_empty("OSS bucket", bucket)?),
             object: Some(non_empty("OSS object", object)?),
             ..Default::default()
         })
+    }
+
+    /// `oss_host`, or the client's default (`ClientOptions::oss_host`, from the
+    /// credentials file's `osshost`) when it is empty.
+    fn oss_host(&self, oss_host: &str) -> Result<String> {
+        match (oss_host.is_empty(), &self.client().options().oss_host) {
+            (true, Some(default)) if !default.is_empty() => Ok(default.clone()),
+            _ => non_empty("OSS host", oss_host),
+        }
     }
 
     /// Initiates a job and describes it.

@@ -7,6 +7,7 @@ mod download_common;
 use download_common::*;
 use oas::ffi::client::{
     oas_client, oas_client_free, oas_client_new, oas_client_options, oas_client_options_init,
+    oas_progress_fn,
 };
 use oas::ffi::inventory::*;
 use oas::ffi::job::*;
@@ -20,6 +21,36 @@ fn cs(s: &str) -> CString {
 
 fn text(p: *const std::ffi::c_char) -> String {
     unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned()
+}
+
+/// Download options as `oas_download_options_init` fills them, with the
+/// given range size, workers, rate and callback.
+fn dl_opts(
+    range_size: u64,
+    workers: u32,
+    bandwidth_limit: u64,
+    progress: oas_progress_fn,
+    userdata: *mut c_void,
+) -> oas_download_options {
+    let mut o = std::mem::MaybeUninit::<oas_download_options>::uninit();
+    // SAFETY: init writes every field of a struct of this size.
+    let mut o = unsafe {
+        assert_eq!(
+            oas_download_options_init(o.as_mut_ptr(), std::mem::size_of::<oas_download_options>()),
+            OAS_RESULT_OK
+        );
+        o.assume_init()
+    };
+    o.range_size = range_size;
+    o.workers = workers;
+    o.bandwidth_limit = bandwidth_limit;
+    o.progress = progress;
+    o.userdata = userdata;
+    o
+}
+
+fn range(start: u64, end: u64) -> oas::ffi::etag::oas_byte_range {
+    oas::ffi::etag::oas_byte_range { start, end }
 }
 
 unsafe extern "C" fn stop_after_2mib(userdata: *mut c_void, done: u64, _total: u64) -> c_int {
@@ -44,7 +75,7 @@ fn c_api_waits_downloads_resumes_and_lists() {
         let id = cs(oas_emulator::DEFAULT_ACCESS_ID);
         let key = cs(oas_emulator::DEFAULT_ACCESS_KEY);
         let mut opts = std::mem::MaybeUninit::<oas_client_options>::uninit();
-        oas_client_options_init(opts.as_mut_ptr());
+        oas_client_options_init(opts.as_mut_ptr(), std::mem::size_of::<oas_client_options>());
         let mut opts = opts.assume_init();
         opts.endpoint = base.as_ptr();
         opts.access_id = id.as_ptr();
@@ -59,10 +90,8 @@ fn c_api_waits_downloads_resumes_and_lists() {
                 client,
                 vault.as_ptr(),
                 arch.as_ptr(),
-                true,
-                MIB,
-                len - 1,
                 desc.as_ptr(),
+                &range(MIB, len - 1),
                 &mut job
             ),
             OAS_RESULT_OK
@@ -73,19 +102,26 @@ fn c_api_waits_downloads_resumes_and_lists() {
         assert_eq!(oas_job_outcome(job), OAS_RESULT_JOB_NOT_READY);
         let out = cs(dir.path().join("o.bin").to_str().unwrap());
         assert_eq!(
-            oas_job_download_to_file(job, out.as_ptr(), 0, false),
+            oas_job_download_to_file(job, out.as_ptr(), 0, false, std::ptr::null()),
             OAS_RESULT_JOB_NOT_READY
+        );
+        // A block download passes its own wait schedule, without a prior
+        // oas_job_wait, and it does not stick to the handle.
+        let mut quick = dl_opts(0, 0, 0, None, std::ptr::null_mut());
+        quick.wait_first_interval_ms = 20;
+        quick.wait_max_interval_ms = 20;
+        quick.wait_timeout_ms = 60;
+        assert_eq!(
+            oas_job_download_to_file(job, out.as_ptr(), 0, true, &quick),
+            OAS_RESULT_WAIT_TIMEOUT
         );
         assert_eq!(oas_job_wait(job, 50, 200, 10_000), OAS_RESULT_OK);
         assert!(oas_job_completed(job));
         assert_eq!(text(oas_job_status_code(job)), "Succeeded");
         assert_eq!(oas_job_archive_size(job), len as i64);
-        let (mut s, mut e) = (0u64, 0u64);
-        assert_eq!(
-            oas_job_retrieval_byte_range(job, &mut s, &mut e),
-            OAS_RESULT_OK
-        );
-        assert_eq!((s, e), (MIB, len - 1));
+        let mut r = range(7, 9);
+        assert_eq!(oas_job_retrieval_byte_range(job, &mut r), OAS_RESULT_OK);
+        assert_eq!((r.start, r.end), (MIB, len - 1));
         assert_eq!(text(oas_job_etag(job)), oas::digest::tree_etag(&bytes));
 
         // A reused job is the same job.
@@ -95,10 +131,8 @@ fn c_api_waits_downloads_resumes_and_lists() {
                 client,
                 vault.as_ptr(),
                 arch.as_ptr(),
-                true,
-                MIB,
-                len - 1,
                 std::ptr::null(),
+                &range(MIB, len - 1),
                 &mut again
             ),
             OAS_RESULT_OK
@@ -108,32 +142,27 @@ fn c_api_waits_downloads_resumes_and_lists() {
 
         // Cancel from the progress callback, then resume to a byte-identical file.
         let seen = AtomicU64::new(0);
-        assert_eq!(oas_job_set_download_options(job, MIB, 1, 0), OAS_RESULT_OK);
+        let bad = dl_opts(MIB + 1, 1, 0, None, std::ptr::null_mut());
         assert_eq!(
-            oas_job_set_download_options(job, MIB + 1, 1, 0),
+            oas_job_download_to_file(job, out.as_ptr(), 0, true, &bad),
             OAS_RESULT_INVALID_ARGUMENT
         );
-        assert_eq!(
-            oas_job_set_progress_callback(
-                job,
-                Some(stop_after_2mib),
-                &seen as *const AtomicU64 as *mut c_void
-            ),
-            OAS_RESULT_OK
+        let stopping = dl_opts(
+            MIB,
+            1,
+            0,
+            Some(stop_after_2mib),
+            &seen as *const AtomicU64 as *mut c_void,
         );
         assert_eq!(
-            oas_job_download_to_file(job, out.as_ptr(), 0, true),
+            oas_job_download_to_file(job, out.as_ptr(), 0, true, &stopping),
             OAS_RESULT_CANCELLED
         );
         assert!(seen.load(Ordering::SeqCst) >= 2 * MIB);
         assert!(dir.path().join("o.bin.oas").exists());
-        assert_eq!(
-            oas_job_set_progress_callback(job, None, std::ptr::null_mut()),
-            OAS_RESULT_OK
-        );
         let before = env.count("GetJobOutput");
         assert_eq!(
-            oas_job_download_to_file(job, out.as_ptr(), 0, true),
+            oas_job_download_to_file(job, out.as_ptr(), 0, true, std::ptr::null()),
             OAS_RESULT_OK
         );
         assert_eq!(
@@ -152,15 +181,12 @@ fn c_api_waits_downloads_resumes_and_lists() {
         unsafe impl Send for Shared {}
         unsafe impl Sync for Shared {}
         let slow = cs(dir.path().join("slow.bin").to_str().unwrap());
-        assert_eq!(
-            oas_job_set_download_options(job, MIB, 1, 2 * MIB),
-            OAS_RESULT_OK
-        );
         let shared = Shared(job);
         let rc = std::thread::scope(|sc| {
             let h = sc.spawn(|| {
                 let s = &shared;
-                oas_job_download_to_file(s.0, slow.as_ptr(), 0, false)
+                let throttled = dl_opts(MIB, 1, 2 * MIB, None, std::ptr::null_mut());
+                oas_job_download_to_file(s.0, slow.as_ptr(), 0, false, &throttled)
             });
             std::thread::sleep(std::time::Duration::from_millis(700));
             oas_job_cancel(shared.0);
@@ -169,9 +195,9 @@ fn c_api_waits_downloads_resumes_and_lists() {
         assert_eq!(rc, OAS_RESULT_CANCELLED);
         assert!(dir.path().join("slow.bin.oas").exists());
         oas_job_cancel(std::ptr::null());
-        assert_eq!(oas_job_set_download_options(job, MIB, 1, 0), OAS_RESULT_OK);
+        let one = dl_opts(MIB, 1, 0, None, std::ptr::null_mut());
         assert_eq!(
-            oas_job_download_to_file(job, slow.as_ptr(), 0, false),
+            oas_job_download_to_file(job, slow.as_ptr(), 0, false, &one),
             OAS_RESULT_OK
         );
         assert_eq!(
@@ -184,7 +210,14 @@ fn c_api_waits_downloads_resumes_and_lists() {
         let f = std::fs::File::create(&part).unwrap();
         use std::os::fd::AsRawFd;
         assert_eq!(
-            oas_job_download_by_range_fd(job, 0, MIB - 1, f.as_raw_fd(), 0, false),
+            oas_job_download_by_range_fd(
+                job,
+                &range(0, MIB - 1),
+                f.as_raw_fd(),
+                0,
+                false,
+                std::ptr::null()
+            ),
             OAS_RESULT_OK
         );
         assert_eq!(
@@ -192,7 +225,14 @@ fn c_api_waits_downloads_resumes_and_lists() {
             &bytes[MIB as usize..2 * MIB as usize]
         );
         assert_eq!(
-            oas_job_download_by_range_fd(job, 1, MIB - 1, f.as_raw_fd(), 0, false),
+            oas_job_download_by_range_fd(
+                job,
+                &range(1, MIB - 1),
+                f.as_raw_fd(),
+                0,
+                false,
+                std::ptr::null()
+            ),
             OAS_RESULT_INVALID_ARGUMENT
         );
         oas_job_free(job);
@@ -211,7 +251,7 @@ fn c_api_waits_downloads_resumes_and_lists() {
         assert_eq!(oas_job_wait(inv_job, 50, 200, 10_000), OAS_RESULT_OK);
         let inv_path = cs(dir.path().join("inv.json").to_str().unwrap());
         assert_eq!(
-            oas_job_download_to_file(inv_job, inv_path.as_ptr(), 0, false),
+            oas_job_download_to_file(inv_job, inv_path.as_ptr(), 0, false, std::ptr::null()),
             OAS_RESULT_OK
         );
         assert!(oas_job_inventory_size(inv_job) > 0);

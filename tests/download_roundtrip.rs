@@ -228,17 +228,17 @@ fn retrievals_are_reused() {
     let bytes = data(len, 30);
     let archive = env.upload(&bytes);
     let whole =
-        Job::retrieve_archive_reuse(&env.client, &env.vault, &archive, None, Some("w")).unwrap();
+        Job::retrieve_archive_reuse(&env.client, &env.vault, &archive, Some("w"), None).unwrap();
     let r = ByteRange::new(MIB, len - 1).unwrap();
     let part =
-        Job::retrieve_archive_reuse(&env.client, &env.vault, &archive, Some(r), None).unwrap();
+        Job::retrieve_archive_reuse(&env.client, &env.vault, &archive, None, Some(r)).unwrap();
     assert_ne!(whole.id(), part.id());
     assert_eq!(env.count("InitiateJob"), 2);
     // Running jobs are found again, for the same range only.
     let again = Job::retrieve_archive_reuse(&env.client, &env.vault, &archive, None, None).unwrap();
     assert_eq!(again.id(), whole.id());
     let again =
-        Job::retrieve_archive_reuse(&env.client, &env.vault, &archive, Some(r), None).unwrap();
+        Job::retrieve_archive_reuse(&env.client, &env.vault, &archive, None, Some(r)).unwrap();
     assert_eq!(again.id(), part.id());
     let other = ByteRange::new(0, MIB - 1).unwrap();
     assert!(

@@ -68,14 +68,7 @@ fn vault_and_uploader_through_the_c_api() {
         let desc = cs("from C");
         let mut archive: *mut c_char = null_mut();
         assert_eq!(
-            oas_vault_upload_archive(
-                v,
-                path.as_ptr(),
-                desc.as_ptr(),
-                None,
-                null_mut(),
-                &mut archive
-            ),
+            oas_vault_upload_archive(v, path.as_ptr(), desc.as_ptr(), null(), &mut archive),
             OAS_RESULT_OK
         );
         let vault = oas::Vault::get_by_id(&client(&emu), &text(oas_vault_id(v))).unwrap();
@@ -88,7 +81,7 @@ fn vault_and_uploader_through_the_c_api() {
         let path = cs(big.path().to_str().unwrap());
         let mut u = null_mut();
         assert_eq!(
-            oas_vault_initiate_uploader(v, path.as_ptr(), null(), &mut u),
+            oas_vault_initiate_uploader(v, path.as_ptr(), null(), null(), &mut u),
             OAS_RESULT_OK
         );
         assert_eq!(oas_uploader_part_size(u), MIB);
@@ -97,12 +90,10 @@ fn vault_and_uploader_through_the_c_api() {
         assert!(!text(oas_uploader_creation_date(u)).is_empty());
         let mut calls: Vec<(u64, u64)> = Vec::new();
         let mut archive: *mut c_char = null_mut();
-        let r = oas_uploader_start(
-            u,
-            Some(stop_at_2mib),
-            &mut calls as *mut _ as *mut c_void,
-            &mut archive,
-        );
+        let mut opts = upload_opts();
+        opts.progress = Some(stop_at_2mib);
+        opts.userdata = &mut calls as *mut _ as *mut c_void;
+        let r = oas_uploader_start(u, &opts, &mut archive);
         assert_eq!(r, OAS_RESULT_CANCELLED, "{}", last_message());
         assert!(archive.is_null(), "outputs only on success");
         assert!(calls.iter().all(|&(_, t)| t == 5 * MIB + 1));
@@ -126,11 +117,11 @@ fn vault_and_uploader_through_the_c_api() {
             OAS_RESULT_OK
         );
         assert_eq!(
-            oas_uploader_start(r2, None, null_mut(), &mut archive),
+            oas_uploader_start(r2, null(), &mut archive),
             OAS_RESULT_INVALID_STATE
         );
         assert_eq!(
-            oas_uploader_resume(r2, path.as_ptr(), None, null_mut(), &mut archive),
+            oas_uploader_resume(r2, path.as_ptr(), null(), &mut archive),
             OAS_RESULT_OK,
             "{}",
             last_message()
@@ -144,7 +135,7 @@ fn vault_and_uploader_through_the_c_api() {
         // Abort on the server.
         let mut u = null_mut();
         assert_eq!(
-            oas_vault_initiate_uploader(v, path.as_ptr(), null(), &mut u),
+            oas_vault_initiate_uploader(v, path.as_ptr(), null(), null(), &mut u),
             OAS_RESULT_OK
         );
         oas_uploader_stop(u);
@@ -174,7 +165,7 @@ fn vault_and_uploader_through_the_c_api() {
         };
         let mut archive = null_mut();
         assert_eq!(
-            oas_vault_upload_fd(v, fds[0], null(), None, null_mut(), &mut archive),
+            oas_vault_upload_fd(v, fds[0], null(), null(), &mut archive),
             OAS_RESULT_OK,
             "{}",
             last_message()
@@ -230,12 +221,9 @@ fn bad_input_returns_codes_and_messages() {
         // Unknown vault name.
         assert_eq!(
             oas_vault_get_by_name(c, cs("nothere").as_ptr(), &mut v),
-            OAS_RESULT_INVALID_ARGUMENT
+            OAS_RESULT_NOT_FOUND
         );
-        assert_eq!(
-            last_message(),
-            "invalid argument: Vault not exists: nothere"
-        );
+        assert_eq!(last_message(), "not found: Vault not exists: nothere");
 
         assert_eq!(
             oas_vault_create(c, cs("good").as_ptr(), &mut v),
@@ -244,30 +232,24 @@ fn bad_input_returns_codes_and_messages() {
         let mut out = null_mut();
         // Missing and empty files.
         assert_eq!(
-            oas_vault_upload_archive(
-                v,
-                cs("/no/such/file").as_ptr(),
-                null(),
-                None,
-                null_mut(),
-                &mut out
-            ),
+            oas_vault_upload_archive(v, cs("/no/such/file").as_ptr(), null(), null(), &mut out),
             OAS_RESULT_IO
         );
         assert!(last_message().contains("/no/such/file"));
         let empty = file(0, 0);
         let p = cs(empty.path().to_str().unwrap());
         assert_eq!(
-            oas_vault_upload_archive(v, p.as_ptr(), null(), None, null_mut(), &mut out),
+            oas_vault_upload_archive(v, p.as_ptr(), null(), null(), &mut out),
             OAS_RESULT_INVALID_ARGUMENT
         );
         assert_eq!(
-            oas_vault_upload_fd(v, -1, null(), None, null_mut(), &mut out),
+            oas_vault_upload_fd(v, -1, null(), null(), &mut out),
             OAS_RESULT_INVALID_ARGUMENT
         );
         assert!(out.is_null());
         // Getters on NULL.
-        assert!(oas_vault_id(null()).is_null());
+        assert_eq!(text(oas_vault_id(null())), "");
+        assert_eq!(text(oas_uploader_id(null())), "");
         assert_eq!(oas_vault_size(null()), -1);
         assert_eq!(oas_uploader_size_completed(null()), 0);
         assert_eq!(oas_uploader_cancel(null()), OAS_RESULT_NULL_ARGUMENT);
@@ -279,7 +261,10 @@ fn bad_input_returns_codes_and_messages() {
         let mut c2 = null();
         assert_eq!(oas_client_new(&o, &mut c2), OAS_RESULT_INVALID_ARGUMENT);
         assert!(last_message().contains("oas_client_options_init"));
-        oas_client_options_init(&mut o);
+        assert_eq!(
+            oas_client_options_init(&mut o, std::mem::size_of::<oas_client_options>()),
+            OAS_RESULT_OK
+        );
         assert_eq!(oas_client_new(&o, &mut c2), OAS_RESULT_NULL_ARGUMENT);
         assert!(c2.is_null());
         oas_vault_free(v);

@@ -9,6 +9,7 @@ use common::ffi::*;
 use common::*;
 use oas::ffi::client::*;
 use oas::ffi::error::*;
+use oas::ffi::etag::oas_byte_range;
 use oas::ffi::job::*;
 use oas::ffi::result::*;
 use oas::ffi::strings::oas_string_free;
@@ -38,7 +39,7 @@ fn vault_job_methods_through_the_c_api() {
         let path = cs(f.path().to_str().unwrap());
         let mut archive: *mut c_char = null_mut();
         assert_eq!(
-            oas_vault_upload_archive(v, path.as_ptr(), null(), None, null_mut(), &mut archive),
+            oas_vault_upload_archive(v, path.as_ptr(), null(), null(), &mut archive),
             OAS_RESULT_OK
         );
         let archive_id = text(archive);
@@ -47,7 +48,7 @@ fn vault_job_methods_through_the_c_api() {
         let mut job = null_mut();
         let desc = cs("whole");
         assert_eq!(
-            oas_vault_retrieve_archive(v, archive, desc.as_ptr(), false, 0, 0, &mut job),
+            oas_vault_retrieve_archive(v, archive, desc.as_ptr(), null(), &mut job),
             OAS_RESULT_OK
         );
         assert_eq!(text(oas_job_action(job)), "ArchiveRetrieval");
@@ -56,7 +57,7 @@ fn vault_job_methods_through_the_c_api() {
         let out = dir.path().join("whole.bin");
         let out_c = cs(out.to_str().unwrap());
         assert_eq!(
-            oas_job_download_to_file(job, out_c.as_ptr(), 0, true),
+            oas_job_download_to_file(job, out_c.as_ptr(), 0, true, null()),
             OAS_RESULT_OK
         );
         assert_eq!(std::fs::read(&out).unwrap(), src);
@@ -64,14 +65,26 @@ fn vault_job_methods_through_the_c_api() {
 
         // Ranged retrieval of the second MiB.
         let mut ranged = null_mut();
+        let second = oas_byte_range {
+            start: MIB,
+            end: 2 * MIB - 1,
+        };
         assert_eq!(
-            oas_vault_retrieve_archive(v, archive, null(), true, MIB, 2 * MIB - 1, &mut ranged),
+            oas_vault_retrieve_archive(v, archive, null(), &second, &mut ranged),
             OAS_RESULT_OK
         );
+        // Its sibling with the same arguments finds that job again.
+        let mut reused = null_mut();
+        assert_eq!(
+            oas_vault_retrieve_archive_reuse(v, archive, null(), &second, &mut reused),
+            OAS_RESULT_OK
+        );
+        assert_eq!(text(oas_job_id(reused)), text(oas_job_id(ranged)));
+        oas_job_free(reused);
         let part = dir.path().join("part.bin");
         let part_c = cs(part.to_str().unwrap());
         assert_eq!(
-            oas_job_download_to_file(ranged, part_c.as_ptr(), 0, true),
+            oas_job_download_to_file(ranged, part_c.as_ptr(), 0, true, null()),
             OAS_RESULT_OK
         );
         assert_eq!(
@@ -82,12 +95,27 @@ fn vault_job_methods_through_the_c_api() {
         // Bad ranges are refused before any request.
         let mut bad = null_mut();
         assert_eq!(
-            oas_vault_retrieve_archive(v, archive, null(), true, 5, 1, &mut bad),
+            oas_vault_retrieve_archive(
+                v,
+                archive,
+                null(),
+                &oas_byte_range { start: 5, end: 1 },
+                &mut bad
+            ),
             OAS_RESULT_INVALID_ARGUMENT
         );
         assert!(last_message().contains("before start"));
         assert_eq!(
-            oas_vault_retrieve_archive(v, archive, null(), true, 1, MIB - 1, &mut bad),
+            oas_vault_retrieve_archive(
+                v,
+                archive,
+                null(),
+                &oas_byte_range {
+                    start: 1,
+                    end: MIB - 1
+                },
+                &mut bad
+            ),
             OAS_RESULT_INVALID_ARGUMENT
         );
         assert!(bad.is_null());
@@ -114,7 +142,7 @@ fn vault_job_methods_through_the_c_api() {
         let missing = cs("0123456789ABCDEF0123456789ABCDEF");
         assert_eq!(
             oas_vault_get_job(v, missing.as_ptr(), &mut again),
-            OAS_RESULT_SERVER
+            OAS_RESULT_NOT_FOUND
         );
         assert_eq!(
             text(oas_error_server_code(oas_last_error())),
@@ -131,7 +159,7 @@ fn vault_job_methods_through_the_c_api() {
         let inv_path = dir.path().join("inv.json");
         let inv_c = cs(inv_path.to_str().unwrap());
         assert_eq!(
-            oas_job_download_to_file(inv, inv_c.as_ptr(), 0, true),
+            oas_job_download_to_file(inv, inv_c.as_ptr(), 0, true, null()),
             OAS_RESULT_OK
         );
         let inv_text = std::fs::read_to_string(&inv_path).unwrap();

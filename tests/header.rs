@@ -56,3 +56,59 @@ fn constants_and_digest_api_are_declared() {
         assert!(h.contains(decl), "missing: {decl}");
     }
 }
+
+/// The README names the version this crate is and lists its changes.
+#[test]
+fn readme_states_this_version_and_its_changes() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md");
+    let version = env!("CARGO_PKG_VERSION");
+    assert!(
+        readme.contains(&format!("`oas_version()` returns `\"{version}\"`")),
+        "README: oas_version() must be documented as {version}"
+    );
+    assert!(
+        readme.contains(&format!("## Changes in {version}")),
+        "README: a \"Changes in {version}\" section"
+    );
+}
+
+/// The one rule for `unsafe` exports (docs/conventions.md, "Unsafe"): an
+/// export is `unsafe extern "C"` exactly when one of its arguments is a raw
+/// pointer or a C callback, i.e. when a Rust caller could hand it memory it
+/// must trust.
+#[test]
+fn exports_are_unsafe_exactly_when_they_take_pointers() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/ffi");
+    let mut checked = 0;
+    let mut wrong = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut rest = text.as_str();
+        while let Some(i) = rest.find("extern \"C\" fn oas_") {
+            let before = &rest[..i];
+            let is_unsafe = before.ends_with("unsafe ");
+            let sig = &rest[i..];
+            let open = sig.find('(').unwrap();
+            let close = sig.find(')').unwrap();
+            let args = &sig[open + 1..close];
+            let name = &sig["extern \"C\" fn ".len()..open];
+            let takes_pointer = args.contains('*')
+                || args.contains("oas_progress_fn")
+                || args.contains("oas_log_callback");
+            if is_unsafe != takes_pointer {
+                wrong.push(format!(
+                    "{name} (unsafe: {is_unsafe}, pointer args: {takes_pointer})"
+                ));
+            }
+            checked += 1;
+            rest = &sig[close..];
+        }
+    }
+    assert!(checked > 100, "found only {checked} exports");
+    assert!(
+        wrong.is_empty(),
+        "exports breaking the unsafe rule: {wrong:?}"
+    );
+}

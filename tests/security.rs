@@ -85,6 +85,54 @@ fn assert_no_secrets(lines: &[String], signatures: &[String]) {
     }
 }
 
+/// Issue 10, defect 5: every request is one DEBUG line with operation,
+/// method, path, status, request id, attempt, bytes and duration, and TRACE
+/// adds the wire headers (lines start with the level as `debug`/`trace`).
+fn assert_request_lines(lines: &[String], debug: &str, trace: &str) {
+    let debug_lines: Vec<&String> = lines
+        .iter()
+        .filter(|l| l.starts_with(&format!("{debug} oas::http ")))
+        .collect();
+    let retried_part = debug_lines.iter().any(|l| {
+        l.contains("UploadPart PUT /")
+            && l.contains(" -> 503 ")
+            && l.contains("request_id=")
+            && l.contains("attempt=1")
+            && l.contains(" ms")
+    });
+    assert!(
+        retried_part,
+        "DEBUG line of the failed part: {debug_lines:#?}"
+    );
+    assert!(
+        debug_lines.iter().any(|l| l.contains("UploadPart PUT /")
+            && l.contains("-> 204")
+            && !l.contains("attempt=1 ")),
+        "DEBUG line of the retried part: {debug_lines:#?}"
+    );
+    for op in [
+        "CreateVault",
+        "UploadArchive",
+        "InitiateJob",
+        "GetJobOutput",
+        "CompleteMultipartUpload",
+    ] {
+        assert!(
+            debug_lines.iter().any(|l| l.contains(&format!("{op} "))),
+            "no DEBUG line for {op}: {debug_lines:#?}"
+        );
+    }
+    let trace_lines = || lines.iter().filter(|l| l.starts_with(&format!("{trace} ")));
+    assert!(
+        trace_lines().any(|l| l.contains("> x-oas-version:")),
+        "TRACE request headers"
+    );
+    assert!(
+        trace_lines().any(|l| l.contains("< x-oas-request-id:")),
+        "TRACE response headers"
+    );
+}
+
 #[test]
 fn signature_shape_detector_finds_signatures() {
     // The detector must see a real signature, or the checks above prove nothing.
@@ -175,6 +223,7 @@ fn no_secret_in_rust_log_lines() {
         "retry warnings captured: {lines:#?}"
     );
     assert!(lines.iter().any(|l| l.starts_with("INFO")), "{lines:#?}");
+    assert_request_lines(&lines, "DEBUG", "TRACE");
     assert_no_secrets(&lines, &signatures);
     // Options are printable without the secret too.
     let opts = format!("{:?}", options(&emu));
@@ -199,21 +248,26 @@ unsafe extern "C" fn collect_line(
 fn no_secret_in_c_log_callback_lines() {
     let _guard = lock_logs();
     let lines: &'static Mutex<Vec<String>> = Box::leak(Box::new(Mutex::new(Vec::new())));
-    let rc = oas_set_log_callback(
-        Some(collect_line),
-        lines as *const _ as *mut c_void,
-        OAS_LOG_TRACE,
-    );
+    // SAFETY: a callback and a userdata that live for the whole process.
+    let rc = unsafe {
+        oas_set_log_callback(
+            Some(collect_line),
+            lines as *const _ as *mut c_void,
+            OAS_LOG_TRACE,
+        )
+    };
     assert_eq!(rc, OAS_RESULT_OK);
     let emu = emulator_with_credentials();
     let dir = tempfile::tempdir().unwrap();
     let signatures = run_operations(&emu, dir.path());
     assert_eq!(
-        oas_set_log_callback(None, std::ptr::null_mut(), 0),
+        // SAFETY: turning logging off passes no pointer on.
+        unsafe { oas_set_log_callback(None, std::ptr::null_mut(), 0) },
         OAS_RESULT_OK
     );
     let lines = lines.lock().unwrap().clone();
     assert!(lines.iter().any(|l| l.contains("UploadPart")), "{lines:#?}");
+    assert_request_lines(&lines, "4", "5");
     assert_no_secrets(&lines, &signatures);
 }
 

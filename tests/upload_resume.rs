@@ -217,6 +217,7 @@ fn cancel_token_from_another_thread_and_live_size_completed() {
     let opts = UploadOptions {
         progress: Some(Arc::new(|_, _| true)),
         cancel: Some(oas::CancelToken::new()),
+        ..Default::default()
     };
     let id = u.resume_with(f.path(), &opts).unwrap();
     assert_eq!(u.size_completed(), 10 * MIB);

@@ -39,7 +39,10 @@ fn vault_lifecycle_and_getters() {
     assert_eq!(copy.info(), v.info());
 
     match Vault::get_by_name(&c, "no-such-vault") {
-        Err(Error::InvalidArgument(m)) => assert_eq!(m, "Vault not exists: no-such-vault"),
+        Err(e @ Error::NotFound(_)) => {
+            assert!(e.is_not_found());
+            assert_eq!(e.to_string(), "not found: Vault not exists: no-such-vault")
+        }
         other => panic!("expected not-exists, got {other:?}"),
     }
 

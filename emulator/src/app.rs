@@ -151,12 +151,28 @@ pub fn route(method: &Method, path: &str) -> ApiResult<Route> {
     })
 }
 
+/// The emulator's clock: the system clock plus `clock_offset_secs`.
+pub fn server_now(cfg: &Config) -> SystemTime {
+    let offset = std::time::Duration::from_secs(cfg.clock_offset_secs.unsigned_abs());
+    let now = SystemTime::now();
+    if cfg.clock_offset_secs >= 0 {
+        now + offset
+    } else {
+        now - offset
+    }
+}
+
 /// Handles one request end to end.
 pub async fn dispatch(st: Arc<State>, req: Request<Body>, kill: KillSwitch) -> Response<Body> {
     let request_id = new_id();
     let mut resp = handle(&st, req, kill).await;
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         resp.headers_mut().insert("x-oas-request-id", v);
+    }
+    // Our own Date (hyper adds one only when it is missing), so that a shifted
+    // clock shows in every reply.
+    if let Ok(v) = HeaderValue::from_str(&httpdate::fmt_http_date(server_now(&st.cfg))) {
+        resp.headers_mut().insert("date", v);
     }
     resp
 }
@@ -209,7 +225,7 @@ async fn handle(st: &Arc<State>, req: Request<Body>, kill: KillSwitch) -> Respon
         &parts.uri,
         &parts.headers,
         &st.cfg.credentials,
-        SystemTime::now(),
+        server_now(&st.cfg),
     ) {
         crate::stream::drain(body, u64::MAX).await;
         return e.into_response();

@@ -57,6 +57,9 @@ pub struct Config {
     pub strict_part_size: bool,
     /// Most vaults (default 10).
     pub max_vaults: usize,
+    /// Seconds added to the emulator's clock (for tests of clients whose clock
+    /// is off): the `Date` check of §2.4 and every reply's `Date` use it.
+    pub clock_offset_secs: i64,
     /// Enables fault injection and the `/_emulator/*` control endpoints.
     pub faults: bool,
     /// Fault rules installed at start (used only when `faults` is true).
@@ -76,6 +79,7 @@ impl Default for Config {
             oss_dir: None,
             strict_part_size: false,
             max_vaults: 10,
+            clock_offset_secs: 0,
             faults: false,
             initial_faults: Vec::new(),
             tls: None,

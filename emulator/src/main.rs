@@ -36,6 +36,10 @@ struct Cli {
     /// Maximum number of vaults.
     #[arg(long, default_value_t = 10)]
     max_vaults: usize,
+    /// Seconds added to the emulator's clock (negative: behind), to test clients
+    /// with a skewed clock: Date checks and reply Date headers use it.
+    #[arg(long, default_value_t = 0, allow_hyphen_values = true)]
+    clock_offset: i64,
     /// Enable fault injection and the unsigned /_emulator/{faults,stats} endpoints.
     #[arg(long)]
     faults: bool,
@@ -87,6 +91,7 @@ fn config(cli: Cli) -> Result<Config, String> {
         oss_dir: cli.oss_dir,
         strict_part_size: cli.strict_part_size,
         max_vaults: cli.max_vaults,
+        clock_offset_secs: cli.clock_offset,
         faults: cli.faults || !initial_faults.is_empty(),
         initial_faults,
         tls: cli.tls_cert.zip(cli.tls_key),

@@ -4,6 +4,7 @@
 //! The low-level operations (one per REST call of spec §4) are methods on
 //! [`Client`], defined in [`crate::api`].
 
+mod nosigpipe;
 mod payload;
 pub mod sign;
 mod stream;
@@ -18,12 +19,12 @@ use reqwest::Method;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Value sent in `x-oas-version` (what the reference SDK sends; the service does
-/// not validate it).
+/// Default value of `x-oas-version` (what the reference SDK sends; the service
+/// does not validate it); [`ClientOptions::protocol_version`] changes it.
 pub const PROTOCOL_VERSION: &str = "0.2.5";
 
 /// How failed requests are retried.
@@ -96,6 +97,12 @@ pub struct ClientOptions {
     pub verify_tls: bool,
     /// `User-Agent` header.
     pub user_agent: String,
+    /// Value of the `x-oas-version` header (default [`PROTOCOL_VERSION`],
+    /// what the official SDKs send; the API manual's examples show `2014-01-01`).
+    pub protocol_version: String,
+    /// Default OSS host of pull/push jobs called with an empty host (set from the
+    /// credentials file's `osshost` when that file completed the options).
+    pub oss_host: Option<String>,
 }
 
 impl Default for ClientOptions {
@@ -116,6 +123,8 @@ impl Default for ClientOptions {
             ca_file: None,
             verify_tls: true,
             user_agent: format!("liboas/{}", env!("CARGO_PKG_VERSION")),
+            oss_host: None,
+            protocol_version: PROTOCOL_VERSION.to_string(),
         }
     }
 }
@@ -139,6 +148,8 @@ impl std::fmt::Debug for ClientOptions {
             .field("ca_file", &self.ca_file)
             .field("verify_tls", &self.verify_tls)
             .field("user_agent", &self.user_agent)
+            .field("oss_host", &self.oss_host)
+            .field("protocol_version", &self.protocol_version)
             .finish()
     }
 }
@@ -263,6 +274,9 @@ struct Inner {
     streamer: stream::Streamer,
     base: String,
     options: ClientOptions,
+    /// Server clock minus ours, in milliseconds, learned from a
+    /// `RequestTimeTooSkewed` answer; added to the `Date` of every request.
+    clock_offset_ms: AtomicI64,
 }
 
 /// A thread-safe client: credentials, options and one shared connection pool.
@@ -326,14 +340,54 @@ fn check_proxy(proxy: &str) -> Result<reqwest::Proxy> {
 }
 
 impl Client {
-    /// A client for the given options. Fails on an invalid endpoint, proxy or CA
-    /// file, or empty credentials.
+    /// A client for the given options. An empty endpoint, access id or access
+    /// key is completed from the environment or the `oascmd` credentials file
+    /// ([`crate::credentials`]); fields set in the options always win. Fails on
+    /// an invalid endpoint, proxy or CA file, or when no source completes the
+    /// credentials (the error names every source tried).
     pub fn new(options: ClientOptions) -> Result<Client> {
+        Client::with_environment(options, &crate::credentials::ProcessEnvironment)
+    }
+
+    /// [`Client::new`], completing unset credentials from `env` instead of the
+    /// process environment.
+    pub fn with_environment(
+        mut options: ClientOptions,
+        env: &dyn crate::credentials::Environment,
+    ) -> Result<Client> {
+        if options.endpoint.is_empty()
+            || options.access_id.is_empty()
+            || options.access_key.is_empty()
+        {
+            let set = |s: &String| Some(s.clone()).filter(|s| !s.is_empty());
+            let given = crate::credentials::PartialCredentials {
+                endpoint: set(&options.endpoint),
+                access_id: set(&options.access_id),
+                access_key: set(&options.access_key),
+            };
+            let found = crate::credentials::resolve(&given, env)?;
+            options.endpoint = found.endpoint;
+            options.access_id = found.access_id;
+            options.access_key = found.access_key;
+            if options.oss_host.is_none() {
+                options.oss_host = found.oss_host;
+            }
+        }
         let base = check_endpoint(&options.endpoint)?;
         if options.access_id.is_empty() || options.access_key.is_empty() {
             return Err(Error::InvalidArgument(
                 "access id and access key must not be empty".into(),
             ));
+        }
+        for (name, value) in [
+            ("protocol version", &options.protocol_version),
+            ("user agent", &options.user_agent),
+        ] {
+            if value.is_empty() || http::HeaderValue::from_str(value).is_err() {
+                return Err(Error::InvalidArgument(format!(
+                    "{name} {value:?} is not a usable header value (empty or control characters)"
+                )));
+            }
         }
         if options.workers == 0 || options.workers > 256 {
             return Err(Error::InvalidArgument(format!(
@@ -382,15 +436,21 @@ impl Client {
                     .map_err(|e| Error::InvalidArgument(format!("HTTP client: {e}")))?
             }};
         }
-        let http = configure!(reqwest::blocking::Client::builder());
-        let streamer = stream::Streamer::new(configure!(reqwest::Client::builder()))
-            .map_err(|e| Error::io("starting the HTTP runtime", e))?;
+        // Both clients start their I/O threads here: with SIGPIPE blocked,
+        // so that those threads inherit the mask (see `nosigpipe.rs`).
+        let (http, streamer) = nosigpipe::with_blocked(|| -> Result<_> {
+            let http = configure!(reqwest::blocking::Client::builder());
+            let streamer = stream::Streamer::new(configure!(reqwest::Client::builder()))
+                .map_err(|e| Error::io("starting the HTTP runtime", e))?;
+            Ok((http, streamer))
+        })?;
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
                 streamer,
                 base,
                 options,
+                clock_offset_ms: AtomicI64::new(0),
             }),
         })
     }
@@ -408,15 +468,20 @@ impl Client {
     /// Signs, sends and (per the retry policy) retries a request. Returns the
     /// response of the first 2xx answer; its body is not read.
     pub fn execute(&self, req: &Request) -> Result<Response> {
+        // No SIGPIPE for the host from this thread's sockets (`nosigpipe.rs`).
+        let _no_sigpipe = nosigpipe::Guard::new();
         let policy = &self.inner.options.retry;
         let mut attempt = 1;
+        let mut skew_corrected = false;
         loop {
             if let Some(c) = &req.cancel {
                 if c.is_cancelled() {
                     return Err(Error::Cancelled(format!("{} {}", req.op, req.context)));
                 }
             }
+            let started = std::time::Instant::now();
             let outcome = self.send_once(req);
+            log_exchange(req, attempt, &outcome, started.elapsed());
             let cancelled = req.cancel.as_ref().is_some_and(|c| c.is_cancelled());
             let failure = match outcome {
                 Ok(resp) if resp.status().is_success() => return Ok(resp),
@@ -425,6 +490,12 @@ impl Client {
             };
             if cancelled {
                 return Err(Error::Cancelled(format!("{} {}", req.op, req.context)));
+            }
+            // A skewed clock is corrected once per request, at once and
+            // outside the retry budget: the next attempt carries the server's time.
+            if !skew_corrected && self.learn_clock_offset(req, &failure) {
+                skew_corrected = true;
+                continue;
             }
             if attempt >= policy.max_attempts || !retryable(&failure, req.retry_invalid_digest) {
                 return Err(failure);
@@ -454,11 +525,63 @@ impl Client {
         }
     }
 
+    /// The offset between the server's clock and ours that the client applies
+    /// to its requests' `Date` (zero until a `RequestTimeTooSkewed` answer).
+    pub fn clock_offset(&self) -> (bool, Duration) {
+        let ms = self.inner.clock_offset_ms.load(Ordering::Relaxed);
+        (ms >= 0, Duration::from_millis(ms.unsigned_abs()))
+    }
+
+    /// On `RequestTimeTooSkewed`, takes the server's time from the answer's
+    /// `Date` header and keeps the offset for every later request of this
+    /// client. Returns true when an offset was taken (worth one retry).
+    fn learn_clock_offset(&self, req: &Request, failure: &Error) -> bool {
+        let Some(server) = failure.server() else {
+            return false;
+        };
+        if server.code != "RequestTimeTooSkewed" {
+            return false;
+        }
+        let Some(server_time) = server
+            .headers
+            .get("date")
+            .and_then(|d| httpdate::parse_http_date(d).ok())
+        else {
+            return false;
+        };
+        let now = std::time::SystemTime::now();
+        let offset_ms = match server_time.duration_since(now) {
+            Ok(ahead) => ahead.as_millis() as i64,
+            Err(behind) => -(behind.duration().as_millis() as i64),
+        };
+        self.inner
+            .clock_offset_ms
+            .store(offset_ms, Ordering::Relaxed);
+        oas_warn!(
+            "oas::client",
+            "{} {}: the server's clock differs from ours by {:+.1} s (RequestTimeTooSkewed); \
+             signing this and later requests with the server's time",
+            req.op,
+            req.context,
+            offset_ms as f64 / 1000.0
+        );
+        // Worth one retry even when another request learned the same offset
+        // first: this one was signed before that.
+        true
+    }
+
     fn send_once(&self, req: &Request) -> Result<Response> {
         let opts = &self.inner.options;
-        let date = httpdate::fmt_http_date(std::time::SystemTime::now());
+        let offset_ms = self.inner.clock_offset_ms.load(Ordering::Relaxed);
+        let now = std::time::SystemTime::now();
+        let now = if offset_ms >= 0 {
+            now + Duration::from_millis(offset_ms as u64)
+        } else {
+            now - Duration::from_millis(offset_ms.unsigned_abs())
+        };
+        let date = httpdate::fmt_http_date(now);
         let mut headers: Vec<(String, String)> = req.headers.clone();
-        headers.push(("x-oas-version".into(), PROTOCOL_VERSION.into()));
+        headers.push(("x-oas-version".into(), opts.protocol_version.clone()));
         let resource =
             sign::canonical_resource(&req.path, req.limit.as_deref(), req.marker.as_deref());
         let sts = sign::string_to_sign(
@@ -480,6 +603,16 @@ impl Client {
             }
         }
         let len = req.payload.len();
+        if crate::log::enabled(crate::log::Level::Trace) {
+            // Wire detail; the Authorization header (the signature) is never
+            // logged, the other headers hold no secret.
+            let mut lines = format!("{} {} {url}\n> Date: {date}", req.op, req.method);
+            for (k, v) in &headers {
+                lines.push_str(&format!("\n> {k}: {v}"));
+            }
+            lines.push_str(&format!("\n> Content-Length: {len}"));
+            crate::oas_log!(crate::log::Level::Trace, "oas::http", "{lines}");
+        }
         // The client-wide timeout bounds the wait for an answer; a body adds
         // the time it may take to send at a slow but live rate.
         let timeout = (len > 0).then(|| {
@@ -506,11 +639,14 @@ impl Client {
         }
         if req.payload.is_streamed() {
             let rb = prepare!(self.inner.streamer.http());
-            return self
-                .inner
-                .streamer
-                .send(rb, &req.payload)
-                .map_err(|m| Error::Transport(format!("{} {}: {m}", req.op, req.context)));
+            return self.inner.streamer.send(rb, &req.payload).map_err(|f| {
+                let msg = format!("{} {}: {}", req.op, req.context, f.message);
+                if f.timeout {
+                    Error::TransportTimeout(msg)
+                } else {
+                    Error::Transport(msg)
+                }
+            });
         }
         let mut rb = prepare!(self.inner.http);
         match req.payload.body() {
@@ -524,6 +660,56 @@ impl Client {
     }
 }
 
+/// One DEBUG line per request sent (operation, method, path, status,
+/// request id, attempt, bytes each way, duration) and, at TRACE, the response
+/// headers. Query values (markers) and headers carry no secret; the
+/// Authorization header is never logged.
+fn log_exchange(req: &Request, attempt: u32, outcome: &Result<Response>, took: Duration) {
+    use crate::log::{enabled, Level};
+    if !enabled(Level::Debug) {
+        return;
+    }
+    let ms = took.as_secs_f64() * 1000.0;
+    let sent = req.payload.len();
+    match outcome {
+        Ok(resp) => {
+            let id = resp
+                .headers()
+                .get("x-oas-request-id")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("-");
+            let received = resp
+                .content_length()
+                .map_or_else(|| "?".to_string(), |n| n.to_string());
+            crate::oas_debug!(
+                "oas::http",
+                "{} {} {} -> {} request_id={id} attempt={attempt} sent={sent} received={received} {ms:.1} ms",
+                req.op,
+                req.method,
+                req.path,
+                resp.status().as_u16()
+            );
+            if enabled(Level::Trace) {
+                let mut lines = format!("{} response {}", req.op, resp.status());
+                for (k, v) in resp.headers() {
+                    lines.push_str(&format!(
+                        "\n< {k}: {}",
+                        String::from_utf8_lossy(v.as_bytes())
+                    ));
+                }
+                crate::oas_log!(Level::Trace, "oas::http", "{lines}");
+            }
+        }
+        Err(e) => crate::oas_debug!(
+            "oas::http",
+            "{} {} {} -> no answer attempt={attempt} sent<={sent} {ms:.1} ms: {e}",
+            req.op,
+            req.method,
+            req.path
+        ),
+    }
+}
+
 fn transport_error(req: &Request, e: reqwest::Error) -> Error {
     use std::error::Error as _;
     let mut msg = format!("{} {}: {}", req.op, req.context, e);
@@ -533,7 +719,11 @@ fn transport_error(req: &Request, e: reqwest::Error) -> Error {
         msg.push_str(&s.to_string());
         src = s.source();
     }
-    Error::Transport(msg)
+    if stream::is_timeout(&e) {
+        Error::TransportTimeout(msg)
+    } else {
+        Error::Transport(msg)
+    }
 }
 
 /// Percent-encodes a query value (everything but unreserved characters).
@@ -606,7 +796,7 @@ pub fn header_map(h: &reqwest::header::HeaderMap) -> BTreeMap<String, String> {
 /// Whether a failure may succeed when tried again.
 pub fn retryable(e: &Error, retry_invalid_digest: bool) -> bool {
     match e {
-        Error::Transport(_) => true,
+        Error::Transport(_) | Error::TransportTimeout(_) => true,
         Error::Server(s) => {
             s.status >= 500
                 || s.status == 408

@@ -67,6 +67,45 @@ impl Drop for Streamer {
 /// that upload are empty or small error documents).
 pub(crate) type Answer = reqwest::blocking::Response;
 
+/// A request that got no answer: the message and whether a timeout ran out.
+pub(crate) struct SendFailure {
+    pub(crate) message: String,
+    pub(crate) timeout: bool,
+}
+
+impl SendFailure {
+    fn of(e: &reqwest::Error) -> SendFailure {
+        SendFailure {
+            message: error_chain(e),
+            timeout: is_timeout(e),
+        }
+    }
+    fn other(message: impl Into<String>) -> SendFailure {
+        SendFailure {
+            message: message.into(),
+            timeout: false,
+        }
+    }
+}
+
+/// True when a connect or read timeout ran out, as reqwest reports it or as
+/// an I/O error of kind `TimedOut` anywhere in the chain.
+pub(crate) fn is_timeout(e: &reqwest::Error) -> bool {
+    if e.is_timeout() {
+        return true;
+    }
+    let mut src = std::error::Error::source(e);
+    while let Some(s) = src {
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            if io.kind() == std::io::ErrorKind::TimedOut {
+                return true;
+            }
+        }
+        src = s.source();
+    }
+    false
+}
+
 impl Streamer {
     /// A streamer around an async client built with the same settings as the
     /// blocking one.
@@ -74,6 +113,9 @@ impl Streamer {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .thread_name("oas-http")
+            // Every thread of this runtime (workers, blocking pool) writes to
+            // sockets: none of them may take a SIGPIPE (see `nosigpipe.rs`).
+            .on_thread_start(super::nosigpipe::block_in_this_thread)
             .enable_all()
             .build()?;
         Ok(Streamer { rt: Some(rt), http })
@@ -86,15 +128,22 @@ impl Streamer {
 
     /// Sends `rb` with `payload` as its body, read in the calling thread.
     /// Errors are transport-level messages.
-    pub fn send(&self, rb: reqwest::RequestBuilder, payload: &Payload) -> Result<Answer, String> {
-        let rt = self.rt.as_ref().ok_or("runtime stopped")?;
+    pub fn send(
+        &self,
+        rb: reqwest::RequestBuilder,
+        payload: &Payload,
+    ) -> Result<Answer, SendFailure> {
+        let rt = self
+            .rt
+            .as_ref()
+            .ok_or_else(|| SendFailure::other("runtime stopped"))?;
         let len = payload.len();
         let (tx, rx) = mpsc::channel::<std::io::Result<Bytes>>(2);
         let req = rb
             .header(reqwest::header::CONTENT_LENGTH, len)
             .body(reqwest::Body::wrap(ChannelBody { rx, len }))
             .build()
-            .map_err(|e| error_chain(&e))?;
+            .map_err(|e| SendFailure::of(&e))?;
         let http = self.http.clone();
         let task = rt.spawn(async move {
             let resp = http.execute(req).await?;
@@ -132,7 +181,7 @@ impl Streamer {
         drop(tx);
         let outcome = rt
             .block_on(task)
-            .map_err(|e| format!("request task failed: {e}"))?;
+            .map_err(|e| SendFailure::other(format!("request task failed: {e}")))?;
         match (outcome, read_error) {
             (Ok((status, headers, body)), _) => {
                 let mut resp = http::Response::new(body.to_vec());
@@ -140,8 +189,10 @@ impl Streamer {
                 *resp.headers_mut() = headers;
                 Ok(reqwest::blocking::Response::from(resp))
             }
-            (Err(e), Some(read)) => Err(format!("reading the request body: {read} ({e})")),
-            (Err(e), None) => Err(error_chain(&e)),
+            (Err(e), Some(read)) => Err(SendFailure::other(format!(
+                "reading the request body: {read} ({e})"
+            ))),
+            (Err(e), None) => Err(SendFailure::of(&e)),
         }
     }
 }

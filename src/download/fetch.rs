@@ -115,22 +115,16 @@ impl Fetcher<'_> {
     pub(crate) fn fetch(&self, range: ByteRange, sink: &mut dyn RangeSink) -> Result<Fetched> {
         let policy = &self.client.options().retry;
         let mut attempt = 1;
+        // The furthest byte of this range any attempt counted as progress: a
+        // retry counts only what lies beyond it, so `done` never goes back.
+        let mut counted = 0u64;
         loop {
             sink.restart()
                 .map_err(|e| Error::io(format!("preparing range {range} for writing"), e))?;
-            let mut moved = 0u64;
-            let outcome = self.attempt(range, sink, &mut moved);
-            // Bytes of a failed attempt will be counted again when re-fetched.
-            let err = match outcome {
+            let err = match self.attempt(range, sink, &mut counted) {
                 Ok(f) => return Ok(f),
-                Err(Failure::Fatal(e)) => {
-                    self.transfer.rewind(moved);
-                    return Err(e);
-                }
-                Err(Failure::Retry(e)) => {
-                    self.transfer.rewind(moved);
-                    e
-                }
+                Err(Failure::Fatal(e)) => return Err(e),
+                Err(Failure::Retry(e)) => e,
             };
             if attempt >= policy.max_attempts {
                 return Err(err);
@@ -161,7 +155,7 @@ impl Fetcher<'_> {
         &self,
         range: ByteRange,
         sink: &mut dyn RangeSink,
-        moved: &mut u64,
+        counted: &mut u64,
     ) -> std::result::Result<Fetched, Failure> {
         let out = &self.output;
         let ctx = format!("job {} range {range}", out.job_id);
@@ -248,8 +242,14 @@ impl Fetcher<'_> {
                 })?;
                 hasher.update(chunk);
                 got += filled as u64;
-                *moved += filled as u64;
-                if self.transfer.advance(filled as u64).is_err() {
+                let new = got.saturating_sub(*counted);
+                *counted = (*counted).max(got);
+                if self
+                    .transfer
+                    .pace(filled as u64)
+                    .and_then(|_| self.transfer.credit(new))
+                    .is_err()
+                {
                     return Err(Failure::Fatal(self.cancelled(range)));
                 }
             }

@@ -17,7 +17,7 @@ pub(crate) mod to_file;
 
 use crate::client::CancelToken;
 use crate::error::{Error, Result};
-use crate::job::{Job, ACTION_ARCHIVE_RETRIEVAL, ACTION_INVENTORY_RETRIEVAL};
+use crate::job::{Job, WaitOptions, ACTION_ARCHIVE_RETRIEVAL, ACTION_INVENTORY_RETRIEVAL};
 use crate::ranges::ByteRange;
 use crate::transfer::{ProgressFn, Transfer};
 use fetch::{Fetcher, OutputInfo, RangeSink};
@@ -64,6 +64,10 @@ pub struct DownloadOptions {
     pub workers: Option<usize>,
     /// Bytes per second; `None` = the client's `bandwidth_limit` (0 = none).
     pub bandwidth_limit: Option<u64>,
+    /// How this call waits for the job when called with `block = true`;
+    /// `None` = the job's [`Job::set_wait_options`], by default
+    /// [`WaitOptions::default`] without a timeout (wait until the job is done).
+    pub wait: Option<WaitOptions>,
 }
 
 impl std::fmt::Debug for DownloadOptions {
@@ -74,6 +78,7 @@ impl std::fmt::Debug for DownloadOptions {
             .field("range_size", &self.range_size)
             .field("workers", &self.workers)
             .field("bandwidth_limit", &self.bandwidth_limit)
+            .field("wait", &self.wait)
             .finish()
     }
 }
@@ -191,17 +196,25 @@ impl Job {
         })
     }
 
-    fn start_transfer(
+    /// The transfer of one download; `key` names its target so that a
+    /// resumed download to the same place continues the last figure
+    /// (`Transfer::carry_over`); `None` for targets that cannot resume.
+    pub(crate) fn start_transfer(
         &self,
         total: u64,
         options: &DownloadOptions,
+        key: Option<String>,
     ) -> (Arc<Transfer>, CancelToken) {
         let cancel = options.cancel.clone().unwrap_or_default();
         let limit = options
             .bandwidth_limit
             .unwrap_or(self.client.options().bandwidth_limit);
         let t = Transfer::new(total, options.progress.clone(), limit, cancel.clone());
-        *self.progress.lock().unwrap_or_else(|e| e.into_inner()) = Some(Arc::clone(&t));
+        let mut slot = self.progress.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(key) = key {
+            t.carry_over(slot.as_deref(), &key);
+        }
+        *slot = Some(Arc::clone(&t));
         (t, cancel)
     }
 
@@ -243,7 +256,7 @@ impl Job {
                 "range {range}: the start must be a multiple of 1 MiB (1048576)"
             )));
         }
-        self.ensure_ready_cancellable(block, options.cancel.as_ref())?;
+        self.ensure_ready_cancellable(block, options.wait.as_ref(), options.cancel.as_ref())?;
         let output = OutputInfo::of(self)?;
         output.check_range(range)?;
         let chunk_size = if chunk_size == 0 {
@@ -251,7 +264,11 @@ impl Job {
         } else {
             chunk_size
         };
-        let (transfer, cancel) = self.start_transfer(range.len(), options);
+        let key = match &target {
+            Target::Path(p) => Some(format!("range {range} to {}", p.display())),
+            Target::Fd(_) | Target::Writer(_) => None,
+        };
+        let (transfer, cancel) = self.start_transfer(range.len(), options, key);
         let fetcher = Fetcher {
             client: &self.client,
             output: &output,

@@ -93,7 +93,7 @@ impl Job {
         block: bool,
         options: &DownloadOptions,
     ) -> Result<()> {
-        self.ensure_ready_cancellable(block, options.cancel.as_ref())?;
+        self.ensure_ready_cancellable(block, options.wait.as_ref(), options.cancel.as_ref())?;
         let output = OutputInfo::of(self)?;
         let chunk_size = if chunk_size == 0 {
             DEFAULT_CHUNK_SIZE
@@ -147,7 +147,8 @@ impl Job {
                 .map_err(|e| Error::io(format!("extending {}", path.display()), e))?;
         }
 
-        let (transfer, cancel) = self.start_transfer(output.size, options);
+        let key = format!("file {}", path.display());
+        let (transfer, cancel) = self.start_transfer(output.size, options, Some(key));
         let mut trusted = Vec::new();
         let mut pending = VecDeque::new();
         for r in &ranges {

@@ -1,9 +1,10 @@
 //! The client handle for C: options, creation, and the progress callback type
 //! shared by every transfer.
 
+use super::options::{self, options_fields, Field, OptionsStruct};
 use super::result::*;
 use super::{ffi_call, ffi_guard, try_opt_str, try_out, try_ref, try_str};
-use super::{ArcHandle, FfiError, FfiResult};
+use super::{ArcHandle, FfiResult};
 use crate::client::{Client, ClientOptions, RetryPolicy};
 use crate::transfer::ProgressFn;
 use std::ffi::{c_char, c_int, c_void};
@@ -11,13 +12,15 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Client configuration. Fill it with `oas_client_options_init` (which sets
-/// `size` and every default), then change what you need. Strings are borrowed
-/// for the duration of `oas_client_new` only.
+/// Client configuration, following the options rule of the conventions:
+/// fill it with `oas_client_options_init(&o, sizeof o)`, then set what you
+/// need. Strings are borrowed for the duration of `oas_client_new` only.
 #[repr(C)]
 pub struct oas_client_options {
-    /// `sizeof(oas_client_options)`, set by `oas_client_options_init`; lets
-    /// later versions grow the struct without breaking older callers.
+    /// `sizeof` the struct as the caller declared it, set by
+    /// `oas_client_options_init`: the library reads only the fields inside it
+    /// (an older, smaller struct gets the defaults for the rest) and refuses
+    /// non-zero bytes past the fields it knows.
     pub size: u64,
     /// Service URL `http://host[:port]` or `https://host[:port]` (required).
     pub endpoint: *const c_char,
@@ -29,12 +32,12 @@ pub struct oas_client_options {
     pub connect_timeout_ms: u64,
     /// Longest wait for an answer or the next response bytes, in ms (default 100 000).
     pub read_timeout_ms: u64,
-    /// Attempts per request including the first (default 5; at least 1).
-    pub retry_max_attempts: u32,
     /// First retry delay in ms, doubled per retry, with jitter (default 200).
     pub retry_base_delay_ms: u64,
     /// Upper bound of one retry delay in ms (default 20 000).
     pub retry_max_delay_ms: u64,
+    /// Attempts per request including the first (default 5; at least 1).
+    pub retry_max_attempts: u32,
     /// Parallel workers per transfer (default 8; 1 to 256).
     pub workers: u32,
     /// Files up to this many bytes are uploaded in one request (default 64 MiB).
@@ -50,10 +53,10 @@ pub struct oas_client_options {
     pub proxy: *const c_char,
     /// Extra PEM CA bundle file to trust, or NULL.
     pub ca_file: *const c_char,
-    /// Non-zero (default) verifies the server's TLS certificate.
-    pub verify_tls: c_int,
     /// `User-Agent`, or NULL for the default `liboas/<version>`.
     pub user_agent: *const c_char,
+    /// Non-zero (default) verifies the server's TLS certificate.
+    pub verify_tls: c_int,
 }
 
 /// A thread-safe client: credentials, options and one shared connection pool.
@@ -68,25 +71,24 @@ fn millis(ms: u64) -> Duration {
     Duration::from_millis(ms)
 }
 
-/// Fills `opts` with the defaults (no endpoint or credentials) and sets its
-/// `size`. NULL is ignored. Any thread.
-#[no_mangle]
-pub unsafe extern "C" fn oas_client_options_init(opts: *mut oas_client_options) {
-    ffi_guard((), || {
-        let Some(o) = (unsafe { opts.as_mut() }) else {
-            return;
-        };
+// SAFETY: repr(C), `size` first, integers and pointers only, every field listed.
+unsafe impl OptionsStruct for oas_client_options {
+    const NAME: &'static str = "oas_client_options";
+    const MIN_SIZE: usize =
+        std::mem::offset_of!(oas_client_options, access_key) + std::mem::size_of::<*const c_char>();
+
+    fn defaults() -> Self {
         let d = ClientOptions::default();
-        *o = oas_client_options {
+        oas_client_options {
             size: std::mem::size_of::<oas_client_options>() as u64,
             endpoint: std::ptr::null(),
             access_id: std::ptr::null(),
             access_key: std::ptr::null(),
             connect_timeout_ms: d.connect_timeout.as_millis() as u64,
             read_timeout_ms: d.read_timeout.as_millis() as u64,
-            retry_max_attempts: d.retry.max_attempts,
             retry_base_delay_ms: d.retry.base_delay.as_millis() as u64,
             retry_max_delay_ms: d.retry.max_delay.as_millis() as u64,
+            retry_max_attempts: d.retry.max_attempts,
             workers: d.workers as u32,
             upload_threshold: d.upload_threshold,
             part_size: d.part_size,
@@ -94,25 +96,51 @@ pub unsafe extern "C" fn oas_client_options_init(opts: *mut oas_client_options) 
             bandwidth_limit: d.bandwidth_limit,
             proxy: std::ptr::null(),
             ca_file: std::ptr::null(),
-            verify_tls: 1,
             user_agent: std::ptr::null(),
-        };
-    })
+            verify_tls: 1,
+        }
+    }
+
+    fn fields() -> Vec<Field> {
+        options_fields!(oas_client_options; size, endpoint, access_id, access_key,
+            connect_timeout_ms, read_timeout_ms, retry_base_delay_ms, retry_max_delay_ms,
+            retry_max_attempts, workers, upload_threshold, part_size, download_range_size,
+            bandwidth_limit, proxy, ca_file, user_agent, verify_tls)
+    }
 }
 
-unsafe fn options_from_c(o: &oas_client_options) -> FfiResult<ClientOptions> {
-    if o.size < std::mem::size_of::<oas_client_options>() as u64 {
-        return Err(FfiError::invalid(format!(
-            "`opts->size` is {} but this library needs {}: initialise with oas_client_options_init",
-            o.size,
-            std::mem::size_of::<oas_client_options>()
-        )));
-    }
-    let mut out = ClientOptions::new(
-        try_str(o.endpoint, "opts->endpoint")?,
-        try_str(o.access_id, "opts->access_id")?,
-        try_str(o.access_key, "opts->access_key")?,
-    );
+/// Fills the caller's `size` bytes at `opts` with the defaults (no endpoint
+/// or credentials), zeroes any bytes past the fields this library knows, and
+/// sets `opts->size = size`. Call it as
+/// `oas_client_options_init(&opts, sizeof opts)`. Any thread.
+///
+/// Returns `OAS_RESULT_OK`; `OAS_RESULT_NULL_ARGUMENT` for a NULL `opts`;
+/// `OAS_RESULT_INVALID_ARGUMENT` when `size` does not cover the first four
+/// fields (`size`, `endpoint`, `access_id`, `access_key`) or exceeds 4096
+/// (nothing is written then).
+#[no_mangle]
+pub unsafe extern "C" fn oas_client_options_init(
+    opts: *mut oas_client_options,
+    size: usize,
+) -> oas_result {
+    // SAFETY: the caller owns `size` writable bytes at `opts` (C contract).
+    ffi_call(|| unsafe { options::init(opts, size, "opts") })
+}
+
+/// # Safety
+/// `o` holds `o.size` readable bytes (C contract of `oas_client_new`).
+unsafe fn options_from_c(o: *const oas_client_options) -> FfiResult<ClientOptions> {
+    // SAFETY: as this function's contract.
+    let o = unsafe { options::read(o, "opts")? };
+    // SAFETY: the strings are NULL or NUL-terminated (C contract).
+    let (endpoint, access_id, access_key) = unsafe {
+        (
+            try_str(o.endpoint, "opts->endpoint")?,
+            try_str(o.access_id, "opts->access_id")?,
+            try_str(o.access_key, "opts->access_key")?,
+        )
+    };
+    let mut out = ClientOptions::new(endpoint, access_id, access_key);
     out.connect_timeout = millis(o.connect_timeout_ms);
     out.read_timeout = millis(o.read_timeout_ms);
     out.retry = RetryPolicy {
@@ -125,31 +153,44 @@ unsafe fn options_from_c(o: &oas_client_options) -> FfiResult<ClientOptions> {
     out.part_size = o.part_size;
     out.download_range_size = o.download_range_size;
     out.bandwidth_limit = o.bandwidth_limit;
-    out.proxy = try_opt_str(o.proxy, "opts->proxy")?.map(str::to_string);
-    out.ca_file = try_opt_str(o.ca_file, "opts->ca_file")?.map(PathBuf::from);
+    // SAFETY: as above, for the optional strings.
+    let (proxy, ca_file, user_agent) = unsafe {
+        (
+            try_opt_str(o.proxy, "opts->proxy")?,
+            try_opt_str(o.ca_file, "opts->ca_file")?,
+            try_opt_str(o.user_agent, "opts->user_agent")?,
+        )
+    };
+    out.proxy = proxy.map(str::to_string);
+    out.ca_file = ca_file.map(PathBuf::from);
     out.verify_tls = o.verify_tls != 0;
-    if let Some(ua) = try_opt_str(o.user_agent, "opts->user_agent")? {
+    if let Some(ua) = user_agent {
         out.user_agent = ua.to_string();
     }
     Ok(out)
 }
 
-/// Creates a client. `opts` must come from `oas_client_options_init`
-/// (its `size` is checked). On success `*client_out` receives a handle to
-/// free with `oas_client_free`. Does not connect. Any thread.
+/// Creates a client. `opts` must come from `oas_client_options_init`: the
+/// fields inside `opts->size` are read, the others take their defaults. On
+/// success `*client_out` receives a handle to free with `oas_client_free`.
+/// Does not connect. Any thread.
 ///
 /// Returns `OAS_RESULT_OK`, `OAS_RESULT_NULL_ARGUMENT` (NULL `opts`,
 /// `client_out`, endpoint or credentials), `OAS_RESULT_INVALID_UTF8`,
-/// `OAS_RESULT_INVALID_ARGUMENT` (bad endpoint, workers, attempts, proxy, CA
-/// file content) or `OAS_RESULT_IO` (unreadable CA file).
+/// `OAS_RESULT_INVALID_ARGUMENT` (a `size` too small or over 4096, a non-zero
+/// byte past the fields this library knows, a bad endpoint, workers,
+/// attempts, proxy, CA file content) or `OAS_RESULT_IO` (unreadable CA file).
 #[no_mangle]
 pub unsafe extern "C" fn oas_client_new(
     opts: *const oas_client_options,
     client_out: *mut *const oas_client,
 ) -> oas_result {
     ffi_call(|| {
+        // SAFETY: NULL or a live options struct / output slot (C contract).
         let o = unsafe { try_ref(opts, "opts")? };
+        // SAFETY: as above.
         let out = unsafe { try_out(client_out, "client_out")? };
+        // SAFETY: `o` came from a checked non-NULL pointer to the caller's struct.
         let options = unsafe { options_from_c(o)? };
         let client = Client::new(options)?;
         *out = oas_client { inner: client }.into_ptr();
@@ -161,6 +202,7 @@ pub unsafe extern "C" fn oas_client_new(
 /// their own reference and stay usable. NULL is a no-op. Any thread.
 #[no_mangle]
 pub unsafe extern "C" fn oas_client_free(client: *const oas_client) {
+    // SAFETY: NULL or a handle from oas_client_new not used again (C contract).
     ffi_guard((), || unsafe { oas_client::free_ptr(client) })
 }
 
@@ -188,11 +230,21 @@ impl CProgress {
 // SAFETY: the C API documents that the callback runs on worker threads; the
 // caller owns the thread-safety of `userdata`.
 unsafe impl Send for CProgress {}
+// SAFETY: as for Send; the transfer never makes two calls at once.
 unsafe impl Sync for CProgress {}
 
 /// Wraps a C progress callback as a [`ProgressFn`]; a panic-free call whose
-/// non-zero return (read as an integer, STYLE rule 3) means "stop".
+/// non-zero return (read as an integer, never transmuted: docs/conventions.md,
+/// "Callbacks") means "stop".
 pub(crate) fn progress_fn(f: oas_progress_fn, userdata: *mut c_void) -> Option<ProgressFn> {
     let p = CProgress { f: f?, userdata };
     Some(Arc::new(move |done, total| p.call(done, total) == 0))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn options_layout_matches_the_field_list() {
+        super::options::check_layout::<super::oas_client_options>();
+    }
 }

@@ -35,18 +35,23 @@ pub const OAS_ERROR_KIND_CANCELLED: oas_error_kind_t = 5;
 pub const OAS_ERROR_KIND_INTERNAL: oas_error_kind_t = 6;
 
 /// Details of a failed call: obtained with `oas_last_error()`, read with the
-/// `oas_error_*` accessors. Owned by the library (never freed by the caller)
-/// and private to the thread that made the failed call: do not pass it to
-/// another thread.
+/// `oas_error_*` accessors. The one `oas_last_error()` returns is owned by
+/// the library (never freed by the caller), valid until the thread's next
+/// fallible call and private to that thread. To keep it longer, or hand it
+/// to another thread, take a copy with `oas_error_dup` and free the copy
+/// with `oas_error_free`; a copy never changes, so any thread may read it.
+#[derive(Clone)]
 pub struct oas_error {
     code: oas_result,
     message: CString,
     http_status: u16,
     server_code: CString,
     server_type: CString,
+    server_message: CString,
     request_id: CString,
-    /// Lower-cased header names with their values.
-    headers: Vec<(String, CString)>,
+    upload_id: CString,
+    /// Lower-cased header names with their values, sorted by name.
+    headers: Vec<(CString, CString)>,
 }
 
 impl oas_error {
@@ -57,18 +62,26 @@ impl oas_error {
             http_status: 0,
             server_code: CString::default(),
             server_type: CString::default(),
+            server_message: CString::default(),
             request_id: CString::default(),
+            upload_id: cstring_lossy(e.upload_id.as_deref().unwrap_or_default()),
             headers: Vec::new(),
         };
         if let Some(s) = e.error.server() {
             out.http_status = s.status;
             out.server_code = cstring_lossy(&s.code);
             out.server_type = cstring_lossy(&s.error_type);
+            out.server_message = cstring_lossy(&s.message);
             out.request_id = cstring_lossy(&s.request_id);
-            out.headers = s
+            let mut headers: Vec<(String, &String)> = s
                 .headers
                 .iter()
-                .map(|(k, v)| (k.to_ascii_lowercase(), cstring_lossy(v)))
+                .map(|(k, v)| (k.to_ascii_lowercase(), v))
+                .collect();
+            headers.sort();
+            out.headers = headers
+                .into_iter()
+                .map(|(k, v)| (cstring_lossy(&k), cstring_lossy(v)))
                 .collect();
         }
         out
@@ -91,7 +104,7 @@ pub(crate) fn set(e: FfiError) {
     let _ = LAST.try_with(|l| *l.borrow_mut() = Some(boxed));
 }
 
-fn kind_of(code: oas_result) -> oas_error_kind_t {
+pub(crate) fn kind_of(code: oas_result) -> oas_error_kind_t {
     match code / 100 {
         _ if code == OAS_RESULT_OK => OAS_ERROR_KIND_NONE,
         1 | 2 | 6 => OAS_ERROR_KIND_CLIENT,
@@ -123,9 +136,15 @@ pub extern "C" fn oas_last_error() -> *const oas_error {
     })
 }
 
-fn with_error<T: Copy>(e: *const oas_error, default: T, f: impl FnOnce(&oas_error) -> T) -> T {
-    // SAFETY: the caller passes NULL or a pointer from oas_last_error() that is
-    // still valid by the rule documented there.
+/// # Safety
+/// `e` is NULL, a pointer from `oas_last_error()` that is still valid by the
+/// rule documented there, or a copy from `oas_error_dup` not yet freed.
+unsafe fn with_error<T: Copy>(
+    e: *const oas_error,
+    default: T,
+    f: impl FnOnce(&oas_error) -> T,
+) -> T {
+    // SAFETY: as this function's contract.
     ffi_guard(default, || match unsafe { e.as_ref() } {
         Some(e) => f(e),
         None => default,
@@ -134,54 +153,70 @@ fn with_error<T: Copy>(e: *const oas_error, default: T, f: impl FnOnce(&oas_erro
 
 /// The result code of the failure (`OAS_RESULT_OK` for NULL).
 #[no_mangle]
-pub extern "C" fn oas_error_code(error: *const oas_error) -> oas_result {
-    with_error(error, OAS_RESULT_OK, |e| e.code)
+pub unsafe extern "C" fn oas_error_code(error: *const oas_error) -> oas_result {
+    // SAFETY: the accessor's C contract (see `with_error`).
+    unsafe { with_error(error, OAS_RESULT_OK, |e| e.code) }
 }
 
 /// The category of the failure, one of the `OAS_ERROR_KIND_*` values
 /// (`OAS_ERROR_KIND_NONE` for NULL).
 #[no_mangle]
-pub extern "C" fn oas_error_kind(error: *const oas_error) -> oas_error_kind_t {
-    with_error(error, OAS_ERROR_KIND_NONE, |e| kind_of(e.code))
+pub unsafe extern "C" fn oas_error_kind(error: *const oas_error) -> oas_error_kind_t {
+    // SAFETY: the accessor's C contract (see `with_error`).
+    unsafe { with_error(error, OAS_ERROR_KIND_NONE, |e| kind_of(e.code)) }
 }
 
 /// HTTP status of a server error; 0 for other errors and for NULL.
 #[no_mangle]
-pub extern "C" fn oas_error_http_status(error: *const oas_error) -> u16 {
-    with_error(error, 0, |e| e.http_status)
+pub unsafe extern "C" fn oas_error_http_status(error: *const oas_error) -> u16 {
+    // SAFETY: the accessor's C contract (see `with_error`).
+    unsafe { with_error(error, 0, |e| e.http_status) }
 }
 
-fn borrowed(error: *const oas_error, pick: impl FnOnce(&oas_error) -> &CStr) -> *const c_char {
-    // The pointer stays valid as long as the error object does.
-    with_error(error, EMPTY.as_ptr(), |e| pick(e).as_ptr())
+/// # Safety
+/// As `with_error`.
+unsafe fn borrowed(
+    error: *const oas_error,
+    pick: impl FnOnce(&oas_error) -> &CStr,
+) -> *const c_char {
+    // SAFETY: as this function's contract. The pointer stays valid as long as
+    // the error object does.
+    unsafe { with_error(error, EMPTY.as_ptr(), |e| pick(e).as_ptr()) }
 }
 
-/// Human-readable description naming what failed (argument, file, range,
-/// operation). Borrowed from the error; "" for NULL. Never contains secrets.
+/// Human-readable sentence naming what failed (argument, file, range,
+/// operation; for a server error also its status, code, the server's message
+/// and request id). Borrowed from the error; "" for NULL. Never contains
+/// secrets. For the server's own `message` field alone use
+/// `oas_error_server_message`.
 #[no_mangle]
-pub extern "C" fn oas_error_message(error: *const oas_error) -> *const c_char {
-    borrowed(error, |e| &e.message)
+pub unsafe extern "C" fn oas_error_message(error: *const oas_error) -> *const c_char {
+    // SAFETY: the accessor's C contract (see `with_error`).
+    unsafe { borrowed(error, |e| &e.message) }
 }
 
 /// The server's error `code` (e.g. "InvalidDigest"); "" when not a server
 /// error, when the body was not JSON, or for NULL. Borrowed from the error.
 #[no_mangle]
-pub extern "C" fn oas_error_server_code(error: *const oas_error) -> *const c_char {
-    borrowed(error, |e| &e.server_code)
+pub unsafe extern "C" fn oas_error_server_code(error: *const oas_error) -> *const c_char {
+    // SAFETY: the accessor's C contract (see `with_error`).
+    unsafe { borrowed(error, |e| &e.server_code) }
 }
 
 /// The server's error `type` ("client" or "server"); "" when absent or for
 /// NULL. Borrowed from the error.
 #[no_mangle]
-pub extern "C" fn oas_error_server_type(error: *const oas_error) -> *const c_char {
-    borrowed(error, |e| &e.server_type)
+pub unsafe extern "C" fn oas_error_server_type(error: *const oas_error) -> *const c_char {
+    // SAFETY: the accessor's C contract (see `with_error`).
+    unsafe { borrowed(error, |e| &e.server_type) }
 }
 
 /// The `x-oas-request-id` of the failed request; "" when absent or for NULL.
 /// Borrowed from the error.
 #[no_mangle]
-pub extern "C" fn oas_error_request_id(error: *const oas_error) -> *const c_char {
-    borrowed(error, |e| &e.request_id)
+pub unsafe extern "C" fn oas_error_request_id(error: *const oas_error) -> *const c_char {
+    // SAFETY: the accessor's C contract (see `with_error`).
+    unsafe { borrowed(error, |e| &e.request_id) }
 }
 
 /// The value of response header `name` (compared case-insensitively) of a
@@ -192,18 +227,108 @@ pub unsafe extern "C" fn oas_error_header(
     error: *const oas_error,
     name: *const c_char,
 ) -> *const c_char {
-    borrowed(error, |e| {
-        if name.is_null() {
-            return EMPTY;
-        }
+    let name = if name.is_null() {
+        None
+    } else {
         // SAFETY: non-NULL `name` is a NUL-terminated string per the contract.
-        let Ok(name) = unsafe { CStr::from_ptr(name) }.to_str() else {
-            return EMPTY;
-        };
-        e.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        Some(unsafe { CStr::from_ptr(name) }.to_bytes())
+    };
+    // SAFETY: the accessor's C contract (see `with_error`).
+    unsafe {
+        borrowed(error, |e| {
+            name.and_then(|name| {
+                e.headers
+                    .iter()
+                    .find(|(k, _)| k.to_bytes().eq_ignore_ascii_case(name))
+            })
             .map_or(EMPTY, |(_, v)| v.as_c_str())
+        })
+    }
+}
+
+/// The server's own `message` field of a server error (e.g. "The specified
+/// vault does not exist."), or its raw body when that was not JSON; "" for
+/// other errors and for NULL. Borrowed from the error.
+#[no_mangle]
+pub unsafe extern "C" fn oas_error_server_message(error: *const oas_error) -> *const c_char {
+    // SAFETY: the accessor's C contract (see `with_error`).
+    unsafe { borrowed(error, |e| &e.server_message) }
+}
+
+/// Number of response headers of a server error (the seed's `headers`
+/// dict); 0 for other errors and for NULL. Read them with
+/// `oas_error_header_name` / `oas_error_header_value`, index 0 to count - 1,
+/// sorted by name.
+#[no_mangle]
+pub unsafe extern "C" fn oas_error_header_count(error: *const oas_error) -> usize {
+    // SAFETY: the accessor's C contract (see `with_error`).
+    unsafe { with_error(error, 0, |e| e.headers.len()) }
+}
+
+/// The name (lower case) of response header `index` of a server error; ""
+/// when `index` is out of range or for NULL. Borrowed from the error.
+#[no_mangle]
+pub unsafe extern "C" fn oas_error_header_name(
+    error: *const oas_error,
+    index: usize,
+) -> *const c_char {
+    // SAFETY: the accessor's C contract (see `with_error`).
+    unsafe {
+        borrowed(error, |e| {
+            e.headers.get(index).map_or(EMPTY, |(k, _)| k.as_c_str())
+        })
+    }
+}
+
+/// The value of response header `index` of a server error; "" when `index`
+/// is out of range or for NULL. Borrowed from the error.
+#[no_mangle]
+pub unsafe extern "C" fn oas_error_header_value(
+    error: *const oas_error,
+    index: usize,
+) -> *const c_char {
+    // SAFETY: the accessor's C contract (see `with_error`).
+    unsafe {
+        borrowed(error, |e| {
+            e.headers.get(index).map_or(EMPTY, |(_, v)| v.as_c_str())
+        })
+    }
+}
+
+/// The id of the multipart upload that a failed or cancelled
+/// `oas_vault_upload_archive` or `oas_vault_upload_fd` left on the server,
+/// to continue with `oas_vault_recover_uploader` + `oas_uploader_resume` (or
+/// abort); "" when the call had started none (a single-request upload, a
+/// failure before Initiate) and for NULL. Borrowed from the error.
+#[no_mangle]
+pub unsafe extern "C" fn oas_error_upload_id(error: *const oas_error) -> *const c_char {
+    // SAFETY: the accessor's C contract (see `with_error`).
+    unsafe { borrowed(error, |e| &e.upload_id) }
+}
+
+/// A copy of `error` that the caller owns: it stays valid after later calls
+/// and on any thread, and never changes. Free it with `oas_error_free`. NULL
+/// for NULL. Does not change the last-error slot.
+#[no_mangle]
+pub unsafe extern "C" fn oas_error_dup(error: *const oas_error) -> *mut oas_error {
+    // SAFETY: the accessor's C contract (see `with_error`).
+    unsafe {
+        with_error(error, std::ptr::null_mut(), |e| {
+            Box::into_raw(Box::new(e.clone()))
+        })
+    }
+}
+
+/// Frees a copy made by `oas_error_dup`. NULL is a no-op. Never pass the
+/// pointer `oas_last_error()` returns (the library owns that one).
+#[no_mangle]
+pub unsafe extern "C" fn oas_error_free(error: *mut oas_error) {
+    ffi_guard((), || {
+        if !error.is_null() {
+            // SAFETY: per the contract `error` came from oas_error_dup's
+            // Box::into_raw and is not used again.
+            drop(unsafe { Box::from_raw(error) });
+        }
     })
 }
 
@@ -213,7 +338,35 @@ mod tests {
     use crate::{Error, ServerError};
 
     unsafe fn s(p: *const c_char) -> String {
-        CStr::from_ptr(p).to_string_lossy().into_owned()
+        // SAFETY: the accessors return NUL-terminated strings.
+        unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned()
+    }
+
+    #[test]
+    fn a_copy_outlives_the_slot_and_carries_the_upload_id() {
+        let mut e = FfiError::from(Error::Cancelled("stopped".into()));
+        e.upload_id = Some("UPLOAD1".into());
+        let code = super::super::ffi_call(|| Err(e));
+        assert_eq!(code, OAS_RESULT_CANCELLED);
+        // SAFETY: pointers from oas_last_error / oas_error_dup.
+        unsafe {
+            let copy = oas_error_dup(oas_last_error());
+            assert!(!copy.is_null());
+            assert_eq!(super::super::ffi_call(|| Ok(())), OAS_RESULT_OK);
+            assert!(oas_last_error().is_null());
+            assert_eq!(oas_error_code(copy), OAS_RESULT_CANCELLED);
+            assert_eq!(s(oas_error_upload_id(copy)), "UPLOAD1");
+            assert!(s(oas_error_message(copy)).contains("stopped"));
+            // Another thread may read and free a copy.
+            let addr = copy as usize;
+            std::thread::spawn(move || {
+                let copy = addr as *mut oas_error;
+                assert_eq!(s(oas_error_upload_id(copy)), "UPLOAD1");
+                oas_error_free(copy);
+            })
+            .join()
+            .unwrap();
+        }
     }
 
     #[test]
@@ -230,11 +383,12 @@ mod tests {
             .headers
             .insert("x-oas-request-id".into(), "RID1".into());
         let code = super::super::ffi_call(|| Err(Error::Server(Box::new(server)).into()));
-        assert_eq!(code, OAS_RESULT_SERVER);
+        assert_eq!(code, OAS_RESULT_NOT_FOUND);
         let e = oas_last_error();
         assert!(!e.is_null());
+        // SAFETY: pointers from oas_last_error, valid until the next call.
         unsafe {
-            assert_eq!(oas_error_code(e), OAS_RESULT_SERVER);
+            assert_eq!(oas_error_code(e), OAS_RESULT_NOT_FOUND);
             assert_eq!(oas_error_kind(e), OAS_ERROR_KIND_SERVER);
             assert_eq!(oas_error_http_status(e), 404);
             assert_eq!(s(oas_error_server_code(e)), "VaultNotFound");
@@ -244,6 +398,12 @@ mod tests {
             assert_eq!(s(oas_error_header(e, c"X-OAS-Request-Id".as_ptr())), "RID1");
             assert_eq!(s(oas_error_header(e, c"missing".as_ptr())), "");
             assert_eq!(s(oas_error_header(e, std::ptr::null())), "");
+            assert_eq!(s(oas_error_server_message(e)), "no such vault");
+            assert_eq!(oas_error_header_count(e), 1);
+            assert_eq!(s(oas_error_header_name(e, 0)), "x-oas-request-id");
+            assert_eq!(s(oas_error_header_value(e, 0)), "RID1");
+            assert_eq!(s(oas_error_header_name(e, 1)), "");
+            assert_eq!(s(oas_error_upload_id(e)), "");
         }
         // A successful fallible call clears the slot.
         assert_eq!(super::super::ffi_call(|| Ok(())), OAS_RESULT_OK);
@@ -253,14 +413,23 @@ mod tests {
     #[test]
     fn null_error_is_safe_and_panics_are_caught() {
         let null = std::ptr::null();
-        assert_eq!(oas_error_code(null), OAS_RESULT_OK);
-        assert_eq!(oas_error_kind(null), OAS_ERROR_KIND_NONE);
-        assert_eq!(unsafe { s(oas_error_message(null)) }, "");
+        // SAFETY: NULL and slot pointers are what the accessors accept.
+        unsafe {
+            assert_eq!(oas_error_code(null), OAS_RESULT_OK);
+            assert_eq!(oas_error_kind(null), OAS_ERROR_KIND_NONE);
+            assert_eq!(s(oas_error_message(null)), "");
+            assert_eq!(oas_error_header_count(null), 0);
+            assert!(oas_error_dup(null).is_null());
+            oas_error_free(std::ptr::null_mut());
+        }
         let code = super::super::ffi_call(|| panic!("boom"));
         assert_eq!(code, OAS_RESULT_PANIC);
         let e = oas_last_error();
-        assert_eq!(oas_error_kind(e), OAS_ERROR_KIND_INTERNAL);
-        assert!(unsafe { s(oas_error_message(e)) }.contains("boom"));
+        // SAFETY: as above.
+        unsafe {
+            assert_eq!(oas_error_kind(e), OAS_ERROR_KIND_INTERNAL);
+            assert!(s(oas_error_message(e)).contains("boom"));
+        }
     }
 
     #[test]

@@ -45,13 +45,19 @@ pub struct oas_etag {
 impl BoxHandle for oas_etag {}
 
 /// Writes the requested digests; called only once everything succeeded.
+///
+/// # Safety
+/// Each output is NULL or valid for `OAS_DIGEST_BUF_LEN` bytes.
 unsafe fn write_digests(
     d: &Digests,
     etag_out: *mut c_char,
     tree_out: *mut c_char,
 ) -> FfiResult<()> {
-    write_digest(etag_out, &d.etag, "etag_out")?;
-    write_digest(tree_out, &d.tree_etag, "tree_etag_out")
+    // SAFETY: as this function's contract.
+    unsafe {
+        write_digest(etag_out, &d.etag, "etag_out")?;
+        write_digest(tree_out, &d.tree_etag, "tree_etag_out")
+    }
 }
 
 fn want(etag_out: *mut c_char, tree_out: *mut c_char) -> Want {
@@ -85,8 +91,10 @@ pub unsafe extern "C" fn oas_etag_update(
     len: usize,
 ) -> oas_result {
     ffi_call(|| {
-        let etag = oas_etag::try_mut(etag, "etag")?;
-        let data = try_slice(data, len, "data")?;
+        // SAFETY: NULL or a live hasher used by one thread (C contract).
+        let etag = unsafe { oas_etag::try_mut(etag, "etag")? };
+        // SAFETY: NULL or `len` readable bytes (C contract).
+        let data = unsafe { try_slice(data, len, "data")? };
         etag.hasher.update(data);
         Ok(())
     })
@@ -104,16 +112,19 @@ pub unsafe extern "C" fn oas_etag_finish(
     tree_etag_out: *mut c_char,
 ) -> oas_result {
     ffi_call(|| {
-        let etag = oas_etag::try_mut(etag, "etag")?;
+        // SAFETY: NULL or a live hasher used by one thread (C contract).
+        let etag = unsafe { oas_etag::try_mut(etag, "etag")? };
         let digests = std::mem::take(&mut etag.hasher).finish();
-        write_digests(&digests, etag_out, tree_etag_out)
+        // SAFETY: outputs NULL or OAS_DIGEST_BUF_LEN bytes (C contract).
+        unsafe { write_digests(&digests, etag_out, tree_etag_out) }
     })
 }
 
 /// Frees a hasher from `oas_etag_new`; NULL is a no-op.
 #[no_mangle]
 pub unsafe extern "C" fn oas_etag_free(etag: *mut oas_etag) {
-    ffi_guard((), || oas_etag::free_ptr(etag))
+    // SAFETY: NULL or a hasher from oas_etag_new not used again (C contract).
+    ffi_guard((), || unsafe { oas_etag::free_ptr(etag) })
 }
 
 /// Both digests of a buffer (`data` may be NULL only when `len` is 0). Outputs
@@ -127,7 +138,8 @@ pub unsafe extern "C" fn oas_etag_compute_buffer(
     tree_etag_out: *mut c_char,
 ) -> oas_result {
     ffi_call(|| {
-        let data = try_slice(data, len, "data")?;
+        // SAFETY: NULL or `len` readable bytes (C contract).
+        let data = unsafe { try_slice(data, len, "data")? };
         let digests = match want(etag_out, tree_etag_out) {
             Want::Tree => Digests {
                 etag: String::new(),
@@ -139,7 +151,8 @@ pub unsafe extern "C" fn oas_etag_compute_buffer(
             },
             Want::Both => digest::compute(data),
         };
-        write_digests(&digests, etag_out, tree_etag_out)
+        // SAFETY: outputs NULL or OAS_DIGEST_BUF_LEN bytes (C contract).
+        unsafe { write_digests(&digests, etag_out, tree_etag_out) }
     })
 }
 
@@ -195,7 +208,8 @@ pub unsafe extern "C" fn oas_etag_compute_file(
     tree_etag_out: *mut c_char,
 ) -> oas_result {
     ffi_call(|| {
-        let path = try_path(path, "path")?;
+        // SAFETY: NULL or a NUL-terminated string (C contract).
+        let path = unsafe { try_path(path, "path")? };
         let file = File::open(path).map_err(|e| Error::io(format!("opening {path:?}"), e))?;
         let digests = digest_file(
             &file,
@@ -205,7 +219,8 @@ pub unsafe extern "C" fn oas_etag_compute_file(
             etag_out,
             tree_etag_out,
         )?;
-        write_digests(&digests, etag_out, tree_etag_out)
+        // SAFETY: outputs NULL or OAS_DIGEST_BUF_LEN bytes (C contract).
+        unsafe { write_digests(&digests, etag_out, tree_etag_out) }
     })
 }
 
@@ -232,13 +247,15 @@ pub unsafe extern "C" fn oas_etag_compute_fd(
         }
         // A closed descriptor must be reported, not wrapped: Rust's I/O safety
         // rules allow a File only over an open descriptor.
-        if libc::fcntl(fd, libc::F_GETFD) == -1 {
+        // SAFETY: F_GETFD only reads the descriptor table; any int is allowed.
+        if unsafe { libc::fcntl(fd, libc::F_GETFD) } == -1 {
             let e = std::io::Error::last_os_error();
             return Err(Error::io(format!("using descriptor {fd}"), e).into());
         }
         // Borrow the caller's descriptor: ManuallyDrop keeps it open, even if
         // hashing unwinds.
-        let file = ManuallyDrop::new(File::from_raw_fd(fd));
+        // SAFETY: `fd` is open (checked above) and stays the caller's.
+        let file = ManuallyDrop::new(unsafe { File::from_raw_fd(fd) });
         let digests = digest_file(
             &file,
             &format!("descriptor {fd}"),
@@ -247,7 +264,8 @@ pub unsafe extern "C" fn oas_etag_compute_fd(
             etag_out,
             tree_etag_out,
         )?;
-        write_digests(&digests, etag_out, tree_etag_out)
+        // SAFETY: outputs NULL or OAS_DIGEST_BUF_LEN bytes (C contract).
+        unsafe { write_digests(&digests, etag_out, tree_etag_out) }
     })
 }
 
@@ -267,11 +285,14 @@ pub unsafe extern "C" fn oas_tree_etag_combine(
     tree_etag_out: *mut c_char,
 ) -> oas_result {
     ffi_call(|| {
-        let out = try_out(tree_etag_out, "tree_etag_out")?;
-        let etags = try_str_array(tree_etags, count, "tree_etags")?;
+        // SAFETY: NULL or OAS_DIGEST_BUF_LEN writable bytes (C contract).
+        let out = unsafe { try_out(tree_etag_out, "tree_etag_out")? };
+        // SAFETY: NULL or `count` pointers to NUL-terminated strings (C contract).
+        let etags = unsafe { try_str_array(tree_etags, count, "tree_etags")? };
         let combined =
             digest::combine_tree_etags(&etags).map_err(|e| FfiError::invalid(e.to_string()))?;
-        write_cstr(out, OAS_DIGEST_BUF_LEN, &combined, "tree_etag_out")
+        // SAFETY: `out` holds OAS_DIGEST_BUF_LEN bytes (C contract).
+        unsafe { write_cstr(out, OAS_DIGEST_BUF_LEN, &combined, "tree_etag_out") }
     })
 }
 
@@ -293,7 +314,8 @@ pub unsafe extern "C" fn oas_calc_num_part(
     count_out: *mut u64,
 ) -> oas_result {
     ffi_call(|| {
-        let count_out = try_out(count_out, "count_out")?;
+        // SAFETY: NULL or a writable slot (C contract).
+        let count_out = unsafe { try_out(count_out, "count_out")? };
         *count_out = ranges::calc_num_part(part_size, total)?;
         Ok(())
     })
@@ -318,7 +340,8 @@ pub unsafe extern "C" fn oas_calc_ranges(
     count_out: *mut usize,
 ) -> oas_result {
     ffi_call(|| {
-        let count_out = try_out(count_out, "count_out")?;
+        // SAFETY: NULL or a writable slot (C contract).
+        let count_out = unsafe { try_out(count_out, "count_out")? };
         if capacity > 0 && ranges_out.is_null() {
             return Err(FfiError::null("ranges_out"));
         }
@@ -335,7 +358,9 @@ pub unsafe extern "C" fn oas_calc_ranges(
                 )),
             ));
         }
-        let out = try_mut_slice(ranges_out, needed);
+        // SAFETY: `ranges_out` holds `capacity >= needed` ranges, non-NULL
+        // when `capacity > 0` (checked above).
+        let out = unsafe { try_mut_slice(ranges_out, needed) };
         for (slot, r) in out.iter_mut().zip(iter) {
             *slot = oas_byte_range {
                 start: r.start,
@@ -348,18 +373,23 @@ pub unsafe extern "C" fn oas_calc_ranges(
 }
 
 /// `needed` elements of a caller array checked non-NULL when `needed > 0`.
+///
+/// # Safety
+/// `p` is valid for `needed` writable elements when `needed > 0`.
 unsafe fn try_mut_slice<'a, T>(p: *mut T, needed: usize) -> &'a mut [T] {
     if needed == 0 {
         return &mut [];
     }
-    std::slice::from_raw_parts_mut(p, needed)
+    // SAFETY: as this function's contract.
+    unsafe { std::slice::from_raw_parts_mut(p, needed) }
 }
 
-/// Part size for a multipart upload of `total` bytes with the SDK's rules
-/// (spec §7): `total` must be 64 MiB to 40 000 GiB; a `requested` size of 0,
-/// not a multiple of 1 MiB, below 64 MiB or above 4 GiB becomes 64 MiB; if that
-/// needs more than 10 000 parts, the smallest power-of-two MiB size that fits
-/// is used. Written to `part_size_out`. Thread-safe.
+/// Part size for a multipart upload of `total` bytes with the rules of the
+/// SDK's `Uploader.calc_part_size` (spec §7): `total` must be 64 MiB to
+/// 40 000 GiB; a `requested` size of 0, not a multiple of 1 MiB, below 64 MiB,
+/// larger than `total` or above 4 GiB (the largest part) becomes 64 MiB; if
+/// that needs more than 10 000 parts, the smallest power-of-two MiB size that
+/// fits is used. Written to `part_size_out`. Thread-safe.
 ///
 /// Returns `OAS_RESULT_OK`, `OAS_RESULT_NULL_ARGUMENT` or
 /// `OAS_RESULT_INVALID_ARGUMENT` (total out of range).
@@ -370,7 +400,8 @@ pub unsafe extern "C" fn oas_calc_part_size(
     part_size_out: *mut u64,
 ) -> oas_result {
     ffi_call(|| {
-        let out = try_out(part_size_out, "part_size_out")?;
+        // SAFETY: NULL or a writable slot (C contract).
+        let out = unsafe { try_out(part_size_out, "part_size_out")? };
         *out = ranges::calc_part_size(total, requested)?;
         Ok(())
     })
@@ -383,9 +414,11 @@ mod tests {
     #[test]
     fn ranges_size_query_then_fill() {
         let mut n = 0usize;
+        // SAFETY: the test's buffers outlive the call and hold `capacity` ranges.
         let rc = unsafe { oas_calc_ranges(10, 25, std::ptr::null_mut(), 0, &mut n) };
         assert_eq!((rc, n), (OAS_RESULT_BUFFER_TOO_SMALL, 3));
         let mut buf = [oas_byte_range { start: 9, end: 9 }; 3];
+        // SAFETY: the test's buffers outlive the call and hold `capacity` ranges.
         let rc = unsafe { oas_calc_ranges(10, 25, buf.as_mut_ptr(), 2, &mut n) };
         assert_eq!((rc, n), (OAS_RESULT_BUFFER_TOO_SMALL, 3));
         assert_eq!(
@@ -393,10 +426,12 @@ mod tests {
             oas_byte_range { start: 9, end: 9 },
             "nothing written"
         );
+        // SAFETY: the test's buffers outlive the call and hold `capacity` ranges.
         let rc = unsafe { oas_calc_ranges(10, 25, buf.as_mut_ptr(), 3, &mut n) };
         assert_eq!((rc, n), (OAS_RESULT_OK, 3));
         assert_eq!(buf[2], oas_byte_range { start: 20, end: 24 });
         // A huge count is reported without allocating it.
+        // SAFETY: the test's buffers outlive the call and hold `capacity` ranges.
         let rc = unsafe { oas_calc_ranges(1, u64::MAX, std::ptr::null_mut(), 0, &mut n) };
         assert_eq!((rc, n as u64), (OAS_RESULT_BUFFER_TOO_SMALL, u64::MAX));
     }
@@ -406,6 +441,7 @@ mod tests {
         let h = oas_etag_new();
         let mut a = [0 as c_char; OAS_DIGEST_BUF_LEN];
         let mut b = [0 as c_char; OAS_DIGEST_BUF_LEN];
+        // SAFETY: the test's buffers outlive the call and hold `capacity` ranges.
         unsafe {
             assert_eq!(oas_etag_update(h, b"abc".as_ptr(), 3), OAS_RESULT_OK);
             assert_eq!(

@@ -43,8 +43,10 @@ pub unsafe extern "C" fn oas_inventory_open(
     inventory_out: *mut *mut oas_inventory,
 ) -> oas_result {
     ffi_call(|| {
-        let path = try_path(path, "path")?;
-        let out = try_out(inventory_out, "inventory_out")?;
+        // SAFETY: NULL or a NUL-terminated string (C contract).
+        let path = unsafe { try_path(path, "path")? };
+        // SAFETY: NULL or a writable slot (C contract).
+        let out = unsafe { try_out(inventory_out, "inventory_out")? };
         let inv = Inventory::open(std::path::Path::new(path))?;
         let archives = inv.archives()?;
         *out = oas_inventory {
@@ -68,9 +70,8 @@ pub unsafe extern "C" fn oas_inventory_open(
 #[no_mangle]
 pub unsafe extern "C" fn oas_inventory_vault_id(inventory: *const oas_inventory) -> *const c_char {
     ffi_guard(c"".as_ptr(), || {
-        inventory
-            .as_ref()
-            .map_or(c"".as_ptr(), |i| i.vault_id.as_ptr())
+        // SAFETY: NULL or a live inventory (C contract).
+        unsafe { inventory.as_ref() }.map_or(c"".as_ptr(), |i| i.vault_id.as_ptr())
     })
 }
 
@@ -78,7 +79,8 @@ pub unsafe extern "C" fn oas_inventory_vault_id(inventory: *const oas_inventory)
 #[no_mangle]
 pub unsafe extern "C" fn oas_inventory_date(inventory: *const oas_inventory) -> *const c_char {
     ffi_guard(c"".as_ptr(), || {
-        inventory.as_ref().map_or(c"".as_ptr(), |i| i.date.as_ptr())
+        // SAFETY: NULL or a live inventory (C contract).
+        unsafe { inventory.as_ref() }.map_or(c"".as_ptr(), |i| i.date.as_ptr())
     })
 }
 
@@ -95,8 +97,10 @@ pub unsafe extern "C" fn oas_inventory_next(
     archive_out: *mut *const oas_inventory_archive,
 ) -> oas_result {
     ffi_call(|| {
-        let inv = oas_inventory::try_mut(inventory, "inventory")?;
-        let out = try_out(archive_out, "archive_out")?;
+        // SAFETY: NULL or a live inventory used by one thread (C contract).
+        let inv = unsafe { oas_inventory::try_mut(inventory, "inventory")? };
+        // SAFETY: NULL or a writable slot (C contract).
+        let out = unsafe { try_out(archive_out, "archive_out")? };
         match inv.archives.next() {
             None => *out = std::ptr::null(),
             Some(Err(e)) => return Err(FfiError::from(e)),
@@ -115,7 +119,9 @@ pub unsafe extern "C" fn oas_inventory_next(
     })
 }
 
-fn archive_str(
+/// # Safety
+/// `a` is NULL or a live entry from `oas_inventory_next`.
+unsafe fn archive_str(
     a: *const oas_inventory_archive,
     f: fn(&oas_inventory_archive) -> &CString,
 ) -> *const c_char {
@@ -127,32 +133,38 @@ fn archive_str(
 
 /// `ArchiveId` of the entry, borrowed; "" for NULL.
 #[no_mangle]
-pub extern "C" fn oas_inventory_archive_id(archive: *const oas_inventory_archive) -> *const c_char {
-    archive_str(archive, |a| &a.archive_id)
+pub unsafe extern "C" fn oas_inventory_archive_id(
+    archive: *const oas_inventory_archive,
+) -> *const c_char {
+    // SAFETY: NULL or a live entry (C contract).
+    unsafe { archive_str(archive, |a| &a.archive_id) }
 }
 
 /// `ArchiveDescription` of the entry, borrowed; "" for NULL.
 #[no_mangle]
-pub extern "C" fn oas_inventory_archive_description(
+pub unsafe extern "C" fn oas_inventory_archive_description(
     archive: *const oas_inventory_archive,
 ) -> *const c_char {
-    archive_str(archive, |a| &a.description)
+    // SAFETY: NULL or a live entry (C contract).
+    unsafe { archive_str(archive, |a| &a.description) }
 }
 
 /// `CreationDate` of the entry (RFC 1123), borrowed; "" for NULL.
 #[no_mangle]
-pub extern "C" fn oas_inventory_archive_creation_date(
+pub unsafe extern "C" fn oas_inventory_archive_creation_date(
     archive: *const oas_inventory_archive,
 ) -> *const c_char {
-    archive_str(archive, |a| &a.creation_date)
+    // SAFETY: NULL or a live entry (C contract).
+    unsafe { archive_str(archive, |a| &a.creation_date) }
 }
 
 /// `TreeEtag` of the entry, borrowed; "" for NULL.
 #[no_mangle]
-pub extern "C" fn oas_inventory_archive_tree_etag(
+pub unsafe extern "C" fn oas_inventory_archive_tree_etag(
     archive: *const oas_inventory_archive,
 ) -> *const c_char {
-    archive_str(archive, |a| &a.tree_etag)
+    // SAFETY: NULL or a live entry (C contract).
+    unsafe { archive_str(archive, |a| &a.tree_etag) }
 }
 
 /// `Size` of the entry in bytes; 0 for NULL.
@@ -167,5 +179,6 @@ pub unsafe extern "C" fn oas_inventory_archive_size(archive: *const oas_inventor
 /// Closes an inventory; NULL is a no-op. Entries obtained from it become invalid.
 #[no_mangle]
 pub unsafe extern "C" fn oas_inventory_free(inventory: *mut oas_inventory) {
-    ffi_guard((), || oas_inventory::free_ptr(inventory))
+    // SAFETY: NULL or an inventory from oas_inventory_open not used again.
+    ffi_guard((), || unsafe { oas_inventory::free_ptr(inventory) })
 }

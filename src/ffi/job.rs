@@ -6,10 +6,12 @@
 //! downloads) or `oas_job_free`. Empty fields read as "".
 
 use super::client::{oas_client, oas_progress_fn, progress_fn};
+use super::etag::oas_byte_range;
+use super::options::{self, options_fields, Field, OptionsStruct};
 use super::result::*;
 use super::{
-    cstring_lossy, ffi_call, ffi_guard, try_opt_str, try_out, try_path, try_range, try_str,
-    ArcHandle, BoxHandle, FfiResult,
+    cstring_lossy, ffi_call, ffi_guard, try_opt_range, try_opt_str, try_out, try_path,
+    try_range_arg, try_str, ArcHandle, BoxHandle, FfiError, FfiResult,
 };
 use crate::client::CancelToken;
 use crate::download::{DownloadOptions, Target};
@@ -27,7 +29,7 @@ struct Strings {
 
 /// Indexes into [`Strings::fields`].
 #[derive(Clone, Copy)]
-enum Field {
+enum JobField {
     Id,
     Action,
     ArchiveId,
@@ -48,6 +50,10 @@ enum Field {
 /// `oas_job_cancel`, which any thread may call while a download runs.
 pub struct oas_job {
     state: Mutex<State>,
+    /// Reads the download progress without `state`, which a running download
+    /// holds: so `oas_job_size_completed` works from the job's own progress
+    /// callback and from any thread (issue 10, defect 2).
+    progress: crate::job::ProgressProbe,
     /// The token of the current download, apart from `state` so that a
     /// cancel from another thread does not wait for the download's lock.
     cancel: Mutex<CancelToken>,
@@ -57,7 +63,6 @@ pub struct oas_job {
 struct State {
     job: Job,
     strings: Strings,
-    options: DownloadOptions,
 }
 
 impl BoxHandle for oas_job {}
@@ -67,10 +72,10 @@ impl oas_job {
         let mut st = State {
             job,
             strings: Strings::default(),
-            options: DownloadOptions::default(),
         };
         st.refresh();
         oas_job {
+            progress: st.job.progress_probe(),
             state: Mutex::new(st),
             cancel: Mutex::new(CancelToken::new()),
         }
@@ -90,8 +95,12 @@ impl oas_job {
 
 /// Borrows the job's state for one call. Only shared references to the handle
 /// are made, so `oas_job_cancel` on another thread is sound.
+///
+/// # Safety
+/// `job` is NULL or a live job handle.
 unsafe fn lock<'a>(job: *const oas_job) -> FfiResult<MutexGuard<'a, State>> {
-    Ok(oas_job::try_ref(job, "job")?.lock())
+    // SAFETY: as this function's contract.
+    Ok(unsafe { oas_job::try_ref(job, "job")? }.lock())
 }
 
 impl State {
@@ -118,17 +127,16 @@ impl State {
 
     /// Runs a call that may change the job's description, refreshing the
     /// strings afterwards whatever the outcome.
-    fn with<T>(
-        &mut self,
-        f: impl FnOnce(&mut Job, &DownloadOptions) -> crate::Result<T>,
-    ) -> crate::Result<T> {
-        let r = f(&mut self.job, &self.options);
+    fn with<T>(&mut self, f: impl FnOnce(&mut Job) -> crate::Result<T>) -> crate::Result<T> {
+        let r = f(&mut self.job);
         self.refresh();
         r
     }
 }
 
-fn field(job: *const oas_job, f: Field) -> *const c_char {
+/// # Safety
+/// `job` is NULL or a live job handle.
+unsafe fn field(job: *const oas_job, f: JobField) -> *const c_char {
     ffi_guard(c"".as_ptr(), || {
         // SAFETY: the C contract: NULL or a live oas_job.
         // The string lives in the handle until the next refreshing call.
@@ -144,7 +152,8 @@ fn field(job: *const oas_job, f: Field) -> *const c_char {
 ///
 /// Returns `OAS_RESULT_OK`; `OAS_RESULT_NULL_ARGUMENT`, `OAS_RESULT_INVALID_UTF8`,
 /// `OAS_RESULT_INVALID_ARGUMENT` for bad arguments; `OAS_RESULT_TRANSPORT`,
-/// `OAS_RESULT_SERVER` (e.g. JobNotExists), `OAS_RESULT_PROTOCOL`.
+/// `OAS_RESULT_NOT_FOUND` (e.g. JobNotExists), `OAS_RESULT_SERVER`,
+/// `OAS_RESULT_TIMEOUT`, `OAS_RESULT_PROTOCOL`.
 #[no_mangle]
 pub unsafe extern "C" fn oas_job_describe(
     client: *const oas_client,
@@ -153,10 +162,13 @@ pub unsafe extern "C" fn oas_job_describe(
     job_out: *mut *mut oas_job,
 ) -> oas_result {
     ffi_call(|| {
-        let client = oas_client::try_ref(client, "client")?;
-        let vault_id = try_str(vault_id, "vault_id")?;
-        let job_id = try_str(job_id, "job_id")?;
-        let out = try_out(job_out, "job_out")?;
+        // SAFETY: NULL or a live client (C contract).
+        let client = unsafe { oas_client::try_ref(client, "client")? };
+        // SAFETY: NULL or NUL-terminated strings (C contract).
+        let (vault_id, job_id) =
+            unsafe { (try_str(vault_id, "vault_id")?, try_str(job_id, "job_id")?) };
+        // SAFETY: NULL or a writable slot (C contract).
+        let out = unsafe { try_out(job_out, "job_out")? };
         let job = Job::describe(&client.inner, vault_id, job_id)?;
         *out = oas_job::new(job).into_ptr();
         Ok(())
@@ -165,34 +177,41 @@ pub unsafe extern "C" fn oas_job_describe(
 
 /// Returns an unexpired retrieval of `archive_id` over the same range that is
 /// running or succeeded, or starts a new one, so a restarted program does not
-/// pay for a second retrieval. With `has_range` false the whole archive is
-/// retrieved and `start`/`end` are ignored; otherwise `start..=end`
-/// (inclusive; start a multiple of 1 MiB, end + 1 a multiple of 1 MiB or the
-/// archive size). `description` may be NULL.
+/// pay for a second retrieval (`oas_vault_retrieve_archive_reuse` does the
+/// same from a vault handle). `description` may be NULL. `range` NULL is the
+/// whole archive; otherwise `range->start..=range->end` (inclusive; start a
+/// multiple of 1 MiB, end + 1 a multiple of 1 MiB or the archive size).
 ///
-/// Returns `OAS_RESULT_OK`; argument errors as `oas_job_describe`;
-/// `OAS_RESULT_TRANSPORT`, `OAS_RESULT_SERVER`, `OAS_RESULT_PROTOCOL`.
+/// Returns `OAS_RESULT_OK`; argument errors as `oas_job_describe`, and
+/// `OAS_RESULT_INVALID_ARGUMENT` for a bad range or description;
+/// `OAS_RESULT_NOT_FOUND`, `OAS_RESULT_TRANSPORT`, `OAS_RESULT_TIMEOUT`,
+/// `OAS_RESULT_SERVER`, `OAS_RESULT_PROTOCOL`.
 #[no_mangle]
-#[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn oas_job_retrieve_archive_reuse(
     client: *const oas_client,
     vault_id: *const c_char,
     archive_id: *const c_char,
-    has_range: bool,
-    start: u64,
-    end: u64,
     description: *const c_char,
+    range: *const oas_byte_range,
     job_out: *mut *mut oas_job,
 ) -> oas_result {
     ffi_call(|| {
-        let client = oas_client::try_ref(client, "client")?;
-        let vault_id = try_str(vault_id, "vault_id")?;
-        let archive_id = try_str(archive_id, "archive_id")?;
-        let description = try_opt_str(description, "description")?;
-        let out = try_out(job_out, "job_out")?;
-        let range = has_range.then(|| try_range(start, end)).transpose()?;
+        // SAFETY: NULL or a live client (C contract).
+        let client = unsafe { oas_client::try_ref(client, "client")? };
+        // SAFETY: NULL or NUL-terminated strings (C contract).
+        let (vault_id, archive_id, description) = unsafe {
+            (
+                try_str(vault_id, "vault_id")?,
+                try_str(archive_id, "archive_id")?,
+                try_opt_str(description, "description")?,
+            )
+        };
+        // SAFETY: NULL or a valid oas_byte_range (C contract).
+        let range = unsafe { try_opt_range(range)? };
+        // SAFETY: NULL or a writable slot (C contract).
+        let out = unsafe { try_out(job_out, "job_out")? };
         let job =
-            Job::retrieve_archive_reuse(&client.inner, vault_id, archive_id, range, description)?;
+            Job::retrieve_archive_reuse(&client.inner, vault_id, archive_id, description, range)?;
         *out = oas_job::new(job).into_ptr();
         Ok(())
     })
@@ -201,77 +220,94 @@ pub unsafe extern "C" fn oas_job_retrieve_archive_reuse(
 /// Frees a job; NULL is a no-op.
 #[no_mangle]
 pub unsafe extern "C" fn oas_job_free(job: *mut oas_job) {
-    ffi_guard((), || oas_job::free_ptr(job))
+    // SAFETY: NULL or an owned job handle not used again (C contract).
+    ffi_guard((), || unsafe { oas_job::free_ptr(job) })
 }
 
 /// `JobId`, borrowed from the job; "" for NULL.
 #[no_mangle]
-pub extern "C" fn oas_job_id(job: *const oas_job) -> *const c_char {
-    field(job, Field::Id)
+pub unsafe extern "C" fn oas_job_id(job: *const oas_job) -> *const c_char {
+    // SAFETY: NULL or a live job (C contract).
+    unsafe { field(job, JobField::Id) }
 }
 /// `Action` (`ArchiveRetrieval`, `InventoryRetrieval`, `PullFromOSS`, `PushToOSS`), borrowed.
 #[no_mangle]
-pub extern "C" fn oas_job_action(job: *const oas_job) -> *const c_char {
-    field(job, Field::Action)
+pub unsafe extern "C" fn oas_job_action(job: *const oas_job) -> *const c_char {
+    // SAFETY: NULL or a live job (C contract).
+    unsafe { field(job, JobField::Action) }
 }
 /// `ArchiveId` ("" for inventories and unfinished pulls), borrowed.
 #[no_mangle]
-pub extern "C" fn oas_job_archive_id(job: *const oas_job) -> *const c_char {
-    field(job, Field::ArchiveId)
+pub unsafe extern "C" fn oas_job_archive_id(job: *const oas_job) -> *const c_char {
+    // SAFETY: NULL or a live job (C contract).
+    unsafe { field(job, JobField::ArchiveId) }
 }
 /// `CreationDate` (RFC 1123), borrowed.
 #[no_mangle]
-pub extern "C" fn oas_job_creation_date(job: *const oas_job) -> *const c_char {
-    field(job, Field::CreationDate)
+pub unsafe extern "C" fn oas_job_creation_date(job: *const oas_job) -> *const c_char {
+    // SAFETY: NULL or a live job (C contract).
+    unsafe { field(job, JobField::CreationDate) }
 }
 /// `CompletionDate` (RFC 1123; "" while running), borrowed.
 #[no_mangle]
-pub extern "C" fn oas_job_completion_date(job: *const oas_job) -> *const c_char {
-    field(job, Field::CompletionDate)
+pub unsafe extern "C" fn oas_job_completion_date(job: *const oas_job) -> *const c_char {
+    // SAFETY: NULL or a live job (C contract).
+    unsafe { field(job, JobField::CompletionDate) }
 }
 /// `JobDescription`, borrowed.
 #[no_mangle]
-pub extern "C" fn oas_job_description(job: *const oas_job) -> *const c_char {
-    field(job, Field::Description)
+pub unsafe extern "C" fn oas_job_description(job: *const oas_job) -> *const c_char {
+    // SAFETY: NULL or a live job (C contract).
+    unsafe { field(job, JobField::Description) }
 }
 /// `StatusCode` (`InProgress`, `Succeeded`, `Failed`), borrowed.
 #[no_mangle]
-pub extern "C" fn oas_job_status_code(job: *const oas_job) -> *const c_char {
-    field(job, Field::StatusCode)
+pub unsafe extern "C" fn oas_job_status_code(job: *const oas_job) -> *const c_char {
+    // SAFETY: NULL or a live job (C contract).
+    unsafe { field(job, JobField::StatusCode) }
 }
 /// `StatusMessage`, borrowed.
 #[no_mangle]
-pub extern "C" fn oas_job_status_message(job: *const oas_job) -> *const c_char {
-    field(job, Field::StatusMessage)
+pub unsafe extern "C" fn oas_job_status_message(job: *const oas_job) -> *const c_char {
+    // SAFETY: NULL or a live job (C contract).
+    unsafe { field(job, JobField::StatusMessage) }
 }
 /// `TreeEtag` of the retrieved range ("" when the range is not tree-aligned,
 /// for inventories and unfinished jobs), borrowed.
 #[no_mangle]
-pub extern "C" fn oas_job_tree_etag(job: *const oas_job) -> *const c_char {
-    field(job, Field::TreeEtag)
+pub unsafe extern "C" fn oas_job_tree_etag(job: *const oas_job) -> *const c_char {
+    // SAFETY: NULL or a live job (C contract).
+    unsafe { field(job, JobField::TreeEtag) }
 }
-/// `ArchiveTreeEtag` (the SDK's `etag`), borrowed.
+/// `ArchiveTreeEtag`, the whole-archive tree etag (the SDK's `etag`: its code
+/// reads `ArchiveTreeEtag`, although the seed document's table says
+/// `ArchiveContentEtag`; see README, "Which field is `etag`"), borrowed; ""
+/// for NULL.
 #[no_mangle]
-pub extern "C" fn oas_job_etag(job: *const oas_job) -> *const c_char {
-    field(job, Field::Etag)
+pub unsafe extern "C" fn oas_job_etag(job: *const oas_job) -> *const c_char {
+    // SAFETY: NULL or a live job (C contract).
+    unsafe { field(job, JobField::Etag) }
 }
-/// `ArchiveContentEtag` when the server sends it, borrowed.
+/// `ArchiveContentEtag` (MD5 of the archive) when the server sends it,
+/// borrowed; "" otherwise and for NULL.
 #[no_mangle]
-pub extern "C" fn oas_job_content_etag(job: *const oas_job) -> *const c_char {
-    field(job, Field::ContentEtag)
+pub unsafe extern "C" fn oas_job_content_etag(job: *const oas_job) -> *const c_char {
+    // SAFETY: NULL or a live job (C contract).
+    unsafe { field(job, JobField::ContentEtag) }
 }
 /// The id of the job's vault, borrowed.
 #[no_mangle]
-pub extern "C" fn oas_job_vault_id(job: *const oas_job) -> *const c_char {
-    field(job, Field::VaultId)
+pub unsafe extern "C" fn oas_job_vault_id(job: *const oas_job) -> *const c_char {
+    // SAFETY: NULL or a live job (C contract).
+    unsafe { field(job, JobField::VaultId) }
 }
 
 /// `ArchiveSizeInBytes`; -1 until known and for NULL.
 #[no_mangle]
 pub unsafe extern "C" fn oas_job_archive_size(job: *const oas_job) -> i64 {
     ffi_guard(-1, || {
-        job.as_ref()
-            .map_or(-1, |j| j.lock().job.info().archive_size_in_bytes)
+        // SAFETY: NULL or a live job (C contract).
+        unsafe { job.as_ref() }.map_or(-1, |j| j.lock().job.info().archive_size_in_bytes)
     })
 }
 
@@ -279,8 +315,8 @@ pub unsafe extern "C" fn oas_job_archive_size(job: *const oas_job) -> i64 {
 #[no_mangle]
 pub unsafe extern "C" fn oas_job_inventory_size(job: *const oas_job) -> i64 {
     ffi_guard(-1, || {
-        job.as_ref()
-            .map_or(-1, |j| j.lock().job.info().inventory_size_in_bytes)
+        // SAFETY: NULL or a live job (C contract).
+        unsafe { job.as_ref() }.map_or(-1, |j| j.lock().job.info().inventory_size_in_bytes)
     })
 }
 
@@ -288,38 +324,48 @@ pub unsafe extern "C" fn oas_job_inventory_size(job: *const oas_job) -> i64 {
 #[no_mangle]
 pub unsafe extern "C" fn oas_job_completed(job: *const oas_job) -> bool {
     ffi_guard(false, || {
-        job.as_ref().is_some_and(|j| j.lock().job.completed())
+        // SAFETY: NULL or a live job (C contract).
+        unsafe { job.as_ref() }.is_some_and(|j| j.lock().job.completed())
     })
 }
 
 /// Bytes of the current or last download so far (including bytes a resumed
-/// download found already done); 0 for NULL.
+/// download found already done); 0 for NULL. Never goes down, also not
+/// after a stop or a retry: a download resumed to the same target starts
+/// from the last figure of the stopped one. Takes no lock that a download
+/// holds, so it may be called from this job's own progress callback and
+/// from any thread while a download or wait runs. Does not touch
+/// `oas_last_error()`.
 #[no_mangle]
 pub unsafe extern "C" fn oas_job_size_completed(job: *const oas_job) -> u64 {
     ffi_guard(0, || {
-        job.as_ref().map_or(0, |j| j.lock().job.size_completed())
+        // SAFETY: NULL or a live job (C contract). The probe takes no lock
+        // a download holds, so this works from the job's own callback.
+        unsafe { job.as_ref() }.map_or(0, |j| j.progress.size_completed())
     })
 }
 
-/// `RetrievalByteRange` as inclusive `start`/`end`.
+/// `RetrievalByteRange` (inclusive) into `*range_out`.
 ///
 /// Returns `OAS_RESULT_OK`; `OAS_RESULT_NULL_ARGUMENT`;
 /// `OAS_RESULT_INVALID_STATE` when the job has no range (inventory, OSS jobs).
 #[no_mangle]
 pub unsafe extern "C" fn oas_job_retrieval_byte_range(
     job: *const oas_job,
-    start_out: *mut u64,
-    end_out: *mut u64,
+    range_out: *mut oas_byte_range,
 ) -> oas_result {
     ffi_call(|| {
-        let j = lock(job)?;
-        let s = try_out(start_out, "start_out")?;
-        let e = try_out(end_out, "end_out")?;
+        // SAFETY: NULL or a live job (C contract).
+        let j = unsafe { lock(job)? };
+        // SAFETY: NULL or a writable oas_byte_range (C contract).
+        let out = unsafe { try_out(range_out, "range_out")? };
         let r = j.job.retrieval_byte_range().ok_or_else(|| {
             Error::InvalidState(format!("job {} has no retrieval range", j.job.id()))
         })?;
-        *s = r.start;
-        *e = r.end;
+        *out = oas_byte_range {
+            start: r.start,
+            end: r.end,
+        };
         Ok(())
     })
 }
@@ -331,8 +377,9 @@ pub unsafe extern "C" fn oas_job_retrieval_byte_range(
 #[no_mangle]
 pub unsafe extern "C" fn oas_job_update_status(job: *mut oas_job) -> oas_result {
     ffi_call(|| {
-        let mut j = lock(job)?;
-        Ok(j.with(|job, _| job.update_status())?)
+        // SAFETY: NULL or a live job (C contract).
+        let mut j = unsafe { lock(job)? };
+        Ok(j.with(|job| job.update_status())?)
     })
 }
 
@@ -343,7 +390,8 @@ pub unsafe extern "C" fn oas_job_update_status(job: *mut oas_job) -> oas_result 
 /// when it failed; `OAS_RESULT_NULL_ARGUMENT`.
 #[no_mangle]
 pub unsafe extern "C" fn oas_job_outcome(job: *const oas_job) -> oas_result {
-    ffi_call(|| Ok(lock(job)?.job.outcome()?))
+    // SAFETY: NULL or a live job (C contract).
+    ffi_call(|| Ok(unsafe { lock(job)? }.job.outcome()?))
 }
 
 fn wait_options(first_ms: u64, max_ms: u64, timeout_ms: u64) -> WaitOptions {
@@ -365,13 +413,18 @@ fn wait_options(first_ms: u64, max_ms: u64, timeout_ms: u64) -> WaitOptions {
 }
 
 /// Polls until the job finishes: at once, then after `first_interval_ms`,
-/// doubling up to `max_interval_ms` (0 = the defaults, 30 s and 15 min, so a
-/// 4-hour job costs about 20 requests); gives up after `timeout_ms` (0 = never).
-/// The same intervals are used by downloads called with `block`.
+/// doubling up to `max_interval_ms`, each sleep lengthened by a random 0-10 %
+/// (0 = the defaults, 1 s and 15 min: a job that ends after 2 s is seen about
+/// a second later, a 60 s job costs 7 status calls, a 4-hour job at most
+/// 30); gives up after `timeout_ms` (0 = never). These options apply to
+/// this call only: they are not kept on the handle, and a later download
+/// with `block` still waits until the job is done.
 ///
 /// Returns `OAS_RESULT_OK` when the job succeeded; `OAS_RESULT_JOB_FAILED`
-/// with its status message; `OAS_RESULT_WAIT_TIMEOUT`; `OAS_RESULT_NULL_ARGUMENT`;
-/// request errors as `oas_job_update_status`.
+/// with its status message; `OAS_RESULT_WAIT_TIMEOUT` when `timeout_ms`
+/// passed first; `OAS_RESULT_CANCELLED` (`oas_job_cancel`);
+/// `OAS_RESULT_NULL_ARGUMENT`; `OAS_RESULT_TRANSPORT`, `OAS_RESULT_TIMEOUT`,
+/// `OAS_RESULT_SERVER`, `OAS_RESULT_PROTOCOL` from the status requests.
 #[no_mangle]
 pub unsafe extern "C" fn oas_job_wait(
     job: *mut oas_job,
@@ -380,13 +433,15 @@ pub unsafe extern "C" fn oas_job_wait(
     timeout_ms: u64,
 ) -> oas_result {
     ffi_call(|| {
-        let handle = oas_job::try_ref(job, "job")?;
+        // SAFETY: NULL or a live job (C contract).
+        let handle = unsafe { oas_job::try_ref(job, "job")? };
         let token = handle.arm();
         let mut j = handle.lock();
+        // This call's options only: nothing is stored on the handle (issue
+        // 10, defect 3: a timeout here made later `block` downloads time out).
         let mut w = wait_options(first_interval_ms, max_interval_ms, timeout_ms);
-        j.job.set_wait_options(w.clone());
         w.cancel = Some(token);
-        Ok(j.with(|job, _| job.wait(&w))?)
+        Ok(j.with(|job| job.wait(&w))?)
     })
 }
 
@@ -397,99 +452,191 @@ pub unsafe extern "C" fn oas_job_wait(
 #[no_mangle]
 pub unsafe extern "C" fn oas_job_cancel(job: *const oas_job) {
     ffi_guard((), || {
-        if let Some(j) = job.as_ref() {
+        // SAFETY: NULL or a live job; only shared references are made.
+        if let Some(j) = unsafe { job.as_ref() } {
             j.cancel.lock().unwrap_or_else(|p| p.into_inner()).cancel();
         }
     })
 }
 
-/// Sets how downloads of this job run: `range_size` of parallel ranges (0 =
-/// the SDK's plan: one range up to 32 MiB, else 32 MiB grown to keep within
-/// 10 000 ranges; otherwise a multiple of 1 MiB), `workers` in parallel (0 =
-/// the client's), `bandwidth_limit` in bytes per second (0 = the client's).
-///
-/// Returns `OAS_RESULT_OK`; `OAS_RESULT_NULL_ARGUMENT`;
-/// `OAS_RESULT_INVALID_ARGUMENT` for a range size that is not a multiple of 1 MiB.
-#[no_mangle]
-pub unsafe extern "C" fn oas_job_set_download_options(
-    job: *mut oas_job,
-    range_size: u64,
-    workers: u32,
-    bandwidth_limit: u64,
-) -> oas_result {
-    ffi_call(|| {
-        let mut j = lock(job)?;
-        if range_size % crate::ranges::MIB != 0 {
-            return Err(Error::InvalidArgument(format!(
-                "range_size {range_size} must be a multiple of 1 MiB (1048576)"
-            ))
-            .into());
+/// Options of one download (`oas_job_download_by_range`,
+/// `oas_job_download_by_range_fd`, `oas_job_download_to_file`), following the
+/// options rule of the conventions: fill with
+/// `oas_download_options_init(&o, sizeof o)`, then set what you need. A 0 or
+/// NULL field takes the client's value or the default. Passing NULL instead
+/// of the struct means all defaults. Read during the call only: nothing is
+/// kept on the job for later calls.
+#[repr(C)]
+pub struct oas_download_options {
+    /// `sizeof` the struct as the caller declared it (see `oas_client_options`).
+    pub size: u64,
+    /// Size of the parallel ranges (a multiple of 1 MiB); 0 = the client's
+    /// `download_range_size`, whose 0 is the SDK's plan (one range up to
+    /// 32 MiB, else 32 MiB grown to keep within 10 000 ranges).
+    pub range_size: u64,
+    /// Bytes per second for this transfer; 0 = the client's `bandwidth_limit`.
+    pub bandwidth_limit: u64,
+    /// Ranges fetched in parallel (1 to 256); 0 = the client's `workers`.
+    pub workers: u32,
+    /// With `block`: delay before the second status call, in ms; 0 = the
+    /// default schedule (as `oas_job_wait` with 0).
+    pub wait_first_interval_ms: u64,
+    /// With `block`: upper bound of the delay between status calls, in ms;
+    /// 0 = the default.
+    pub wait_max_interval_ms: u64,
+    /// With `block`: give up with `OAS_RESULT_WAIT_TIMEOUT` after this many
+    /// ms; 0 = wait until the job finishes.
+    pub wait_timeout_ms: u64,
+    /// Progress callback (see `oas_progress_fn`), or NULL.
+    pub progress: oas_progress_fn,
+    /// Passed to `progress` unchanged; never read by the library.
+    pub userdata: *mut c_void,
+}
+
+// SAFETY: repr(C), `size` first, integers, pointers and an optional function
+// pointer only, every field listed.
+unsafe impl OptionsStruct for oas_download_options {
+    const NAME: &'static str = "oas_download_options";
+    const MIN_SIZE: usize = std::mem::size_of::<u64>();
+
+    fn defaults() -> Self {
+        oas_download_options {
+            size: std::mem::size_of::<oas_download_options>() as u64,
+            range_size: 0,
+            bandwidth_limit: 0,
+            workers: 0,
+            wait_first_interval_ms: 0,
+            wait_max_interval_ms: 0,
+            wait_timeout_ms: 0,
+            progress: None,
+            userdata: std::ptr::null_mut(),
         }
-        j.options.range_size = (range_size > 0).then_some(range_size);
-        j.options.workers = (workers > 0).then_some(workers as usize);
-        j.options.bandwidth_limit = (bandwidth_limit > 0).then_some(bandwidth_limit);
-        Ok(())
-    })
+    }
+
+    fn fields() -> Vec<Field> {
+        options_fields!(oas_download_options; size, range_size, bandwidth_limit, workers,
+            wait_first_interval_ms, wait_max_interval_ms, wait_timeout_ms, progress, userdata)
+    }
 }
 
-/// Registers a progress callback for this job's downloads (NULL removes it).
+/// Fills the caller's `size` bytes at `opts` with the defaults (every field 0
+/// or NULL) and sets `opts->size = size`. Call it as
+/// `oas_download_options_init(&opts, sizeof opts)`. Any thread.
 ///
-/// Returns `OAS_RESULT_OK`; `OAS_RESULT_NULL_ARGUMENT` for a NULL `job`.
+/// Returns `OAS_RESULT_OK`; `OAS_RESULT_NULL_ARGUMENT` for a NULL `opts`;
+/// `OAS_RESULT_INVALID_ARGUMENT` when `size` is below 8 or above 4096.
 #[no_mangle]
-pub unsafe extern "C" fn oas_job_set_progress_callback(
-    job: *mut oas_job,
-    callback: oas_progress_fn,
-    userdata: *mut c_void,
+pub unsafe extern "C" fn oas_download_options_init(
+    opts: *mut oas_download_options,
+    size: usize,
 ) -> oas_result {
-    ffi_call(|| {
-        let mut j = lock(job)?;
-        j.options.progress = progress_fn(callback, userdata);
-        Ok(())
+    // SAFETY: the caller owns `size` writable bytes at `opts` (C contract).
+    ffi_call(|| unsafe { options::init(opts, size, "opts") })
+}
+
+/// Reads `opts` (NULL = defaults) into the core's [`DownloadOptions`].
+///
+/// # Safety
+/// `opts` is NULL or holds `opts->size` readable bytes.
+unsafe fn download_options(opts: *const oas_download_options) -> FfiResult<DownloadOptions> {
+    // SAFETY: as this function's contract.
+    let o = unsafe { options::read_opt(opts, "opts")? };
+    if o.range_size % crate::ranges::MIB != 0 {
+        return Err(FfiError::invalid(format!(
+            "`opts->range_size` {} must be a multiple of 1 MiB (1048576)",
+            o.range_size
+        )));
+    }
+    if o.workers > 256 {
+        return Err(FfiError::invalid(format!(
+            "`opts->workers` is {}; expected 0 (the client's) or 1 to 256",
+            o.workers
+        )));
+    }
+    let nonzero = |v: u64| (v != 0).then_some(v);
+    let custom_wait =
+        o.wait_first_interval_ms != 0 || o.wait_max_interval_ms != 0 || o.wait_timeout_ms != 0;
+    Ok(DownloadOptions {
+        progress: progress_fn(o.progress, o.userdata),
+        cancel: None,
+        range_size: nonzero(o.range_size),
+        workers: (o.workers != 0).then_some(o.workers as usize),
+        bandwidth_limit: nonzero(o.bandwidth_limit),
+        wait: custom_wait.then(|| {
+            wait_options(
+                o.wait_first_interval_ms,
+                o.wait_max_interval_ms,
+                o.wait_timeout_ms,
+            )
+        }),
     })
 }
 
-/// Runs one download of `job` under a freshly armed cancel token, so that
-/// `oas_job_cancel` stops exactly this transfer, and refreshes the fields after.
+/// Runs one download of `job` with the caller's options under a freshly
+/// armed cancel token, so that `oas_job_cancel` stops exactly this transfer,
+/// and refreshes the fields after.
+///
+/// # Safety
+/// `job` is NULL or a live job; `opts` as for [`download_options`].
 unsafe fn download(
     job: *const oas_job,
+    opts: *const oas_download_options,
     f: impl FnOnce(&mut Job, &DownloadOptions) -> crate::Result<()>,
 ) -> FfiResult<()> {
-    let handle = oas_job::try_ref(job, "job")?;
-    let token = handle.arm();
+    // SAFETY: as this function's contract.
+    let handle = unsafe { oas_job::try_ref(job, "job")? };
+    // SAFETY: as this function's contract.
+    let mut o = unsafe { download_options(opts)? };
+    o.cancel = Some(handle.arm());
     let mut j = handle.lock();
-    j.options.cancel = Some(token);
-    Ok(j.with(f)?)
+    Ok(j.with(|job| f(job, &o))?)
 }
 
-/// Downloads `start..=end` of the job output (inclusive, relative to the
-/// output; start a multiple of 1 MiB, end + 1 a multiple of 1 MiB or the
-/// output size — checked before any request) into the file `path`, created
-/// or truncated, `chunk_size` bytes at a time (0 = 1 MiB). With `block`,
-/// waits for the job first. Tree-aligned ranges are checked against the
-/// server's tree etag; short reads and mismatches are retried. On failure
-/// the file is removed.
+/// Downloads `range->start..=range->end` of the job output (inclusive,
+/// relative to the output; start a multiple of 1 MiB, end + 1 a multiple of
+/// 1 MiB or the output size — checked before any request) into the file
+/// `path`, created or truncated, `chunk_size` bytes at a time (0 = 1 MiB).
+/// With `block`, first waits until the job is done, polling on the schedule
+/// of `opts` (the default schedule and no timeout when `opts` is NULL or its
+/// wait fields are 0); without, a job still running is
+/// `OAS_RESULT_JOB_NOT_READY`. `opts` (NULL = defaults) also sets the
+/// progress callback, workers and rate of this call only. Tree-aligned
+/// ranges are checked against the server's tree etag; short reads and
+/// mismatches are retried. On failure the file is removed.
 ///
-/// Returns `OAS_RESULT_OK`; `OAS_RESULT_NULL_ARGUMENT`, `OAS_RESULT_INVALID_UTF8`,
-/// `OAS_RESULT_INVALID_ARGUMENT` (bad range, empty path); `OAS_RESULT_JOB_NOT_READY`
-/// (without `block`), `OAS_RESULT_JOB_FAILED`, `OAS_RESULT_INVALID_STATE`
-/// (OSS jobs have no output); `OAS_RESULT_HASH_MISMATCH`,
-/// `OAS_RESULT_DOWNLOAD_FAILED`, `OAS_RESULT_CANCELLED`, `OAS_RESULT_IO`,
-/// `OAS_RESULT_TRANSPORT`, `OAS_RESULT_SERVER`.
+/// Returns `OAS_RESULT_OK`; `OAS_RESULT_NULL_ARGUMENT` (also for a NULL
+/// `range`), `OAS_RESULT_INVALID_UTF8`, `OAS_RESULT_INVALID_ARGUMENT` (bad
+/// range, empty path, bad options); `OAS_RESULT_JOB_NOT_READY` (without
+/// `block`), `OAS_RESULT_WAIT_TIMEOUT` (only with `block` and a non-zero
+/// `opts->wait_timeout_ms`; nothing an earlier `oas_job_wait` was given
+/// applies), `OAS_RESULT_JOB_FAILED`, `OAS_RESULT_INVALID_STATE` (OSS jobs
+/// have no output; another download to the same file runs);
+/// `OAS_RESULT_HASH_MISMATCH`, `OAS_RESULT_DOWNLOAD_FAILED`,
+/// `OAS_RESULT_CANCELLED` (the callback or `oas_job_cancel`), `OAS_RESULT_IO`,
+/// `OAS_RESULT_NOT_FOUND` (the job expired), `OAS_RESULT_TRANSPORT`,
+/// `OAS_RESULT_TIMEOUT`, `OAS_RESULT_SERVER`, `OAS_RESULT_PROTOCOL`.
 #[no_mangle]
 pub unsafe extern "C" fn oas_job_download_by_range(
     job: *mut oas_job,
-    start: u64,
-    end: u64,
+    range: *const oas_byte_range,
     path: *const c_char,
     chunk_size: usize,
     block: bool,
+    opts: *const oas_download_options,
 ) -> oas_result {
     ffi_call(|| {
-        let path = std::path::Path::new(try_path(path, "path")?);
-        let r = try_range(start, end)?;
-        download(job, |job, o| {
-            job.download_by_range_with(r, Target::Path(path), chunk_size, block, o)
-        })
+        // SAFETY: NULL or a live job (C contract); checked first, as the handle.
+        unsafe { oas_job::try_ref(job, "job")? };
+        // SAFETY: NULL or a NUL-terminated string (C contract).
+        let path = std::path::Path::new(unsafe { try_path(path, "path")? });
+        // SAFETY: NULL or a valid oas_byte_range (C contract).
+        let r = unsafe { try_range_arg(range, "range")? };
+        // SAFETY: NULL or a live job and options (C contract).
+        unsafe {
+            download(job, opts, |job, o| {
+                job.download_by_range_with(r, Target::Path(path), chunk_size, block, o)
+            })
+        }
     })
 }
 
@@ -499,17 +646,23 @@ pub unsafe extern "C" fn oas_job_download_by_range(
 #[no_mangle]
 pub unsafe extern "C" fn oas_job_download_by_range_fd(
     job: *mut oas_job,
-    start: u64,
-    end: u64,
+    range: *const oas_byte_range,
     fd: c_int,
     chunk_size: usize,
     block: bool,
+    opts: *const oas_download_options,
 ) -> oas_result {
     ffi_call(|| {
-        let r = try_range(start, end)?;
-        download(job, |job, o| {
-            job.download_by_range_with(r, Target::Fd(fd), chunk_size, block, o)
-        })
+        // SAFETY: NULL or a live job (C contract); checked first, as the handle.
+        unsafe { oas_job::try_ref(job, "job")? };
+        // SAFETY: NULL or a valid oas_byte_range (C contract).
+        let r = unsafe { try_range_arg(range, "range")? };
+        // SAFETY: NULL or a live job and options (C contract).
+        unsafe {
+            download(job, opts, |job, o| {
+                job.download_by_range_with(r, Target::Fd(fd), chunk_size, block, o)
+            })
+        }
     })
 }
 
@@ -518,7 +671,7 @@ pub unsafe extern "C" fn oas_job_download_by_range_fd(
 /// resumes on the next call (the file is never truncated, finished ranges are
 /// re-hashed from the file before they are trusted). At the end the whole
 /// output is verified, the file fsynced and the journal removed. `chunk_size`
-/// 0 = 1 MiB; `block` waits for the job first.
+/// 0 = 1 MiB; `block` and `opts` as for `oas_job_download_by_range`.
 ///
 /// Returns as `oas_job_download_by_range`.
 #[no_mangle]
@@ -527,11 +680,26 @@ pub unsafe extern "C" fn oas_job_download_to_file(
     path: *const c_char,
     chunk_size: usize,
     block: bool,
+    opts: *const oas_download_options,
 ) -> oas_result {
     ffi_call(|| {
-        let path = std::path::Path::new(try_path(path, "path")?);
-        download(job, |job, o| {
-            job.download_to_file_with(path, chunk_size, block, o)
-        })
+        // SAFETY: NULL or a live job (C contract); checked first, as the handle.
+        unsafe { oas_job::try_ref(job, "job")? };
+        // SAFETY: NULL or a NUL-terminated string (C contract).
+        let path = std::path::Path::new(unsafe { try_path(path, "path")? });
+        // SAFETY: NULL or a live job and options (C contract).
+        unsafe {
+            download(job, opts, |job, o| {
+                job.download_to_file_with(path, chunk_size, block, o)
+            })
+        }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn options_layout_matches_the_field_list() {
+        super::options::check_layout::<super::oas_download_options>();
+    }
 }

@@ -12,9 +12,11 @@ pub const OAS_LOG_ERROR: u32 = 1;
 pub const OAS_LOG_WARN: u32 = 2;
 /// Progress of transfers and jobs.
 pub const OAS_LOG_INFO: u32 = 3;
-/// Requests, responses and other detail.
+/// One line per HTTP request, target "oas::http": operation, method, path,
+/// status, request id, attempt, bytes sent and received, duration.
 pub const OAS_LOG_DEBUG: u32 = 4;
-/// Everything.
+/// Wire detail on "oas::http": the URL and request headers (`> name: value`)
+/// and the response headers (`< name: value`); never `Authorization`.
 pub const OAS_LOG_TRACE: u32 = 5;
 
 /// A log callback: `userdata` as given to `oas_set_log_callback`, the message
@@ -37,6 +39,7 @@ struct UserData(*mut c_void);
 // SAFETY: the C contract makes the callback and its userdata usable from any
 // thread; the library only passes the pointer back.
 unsafe impl Send for UserData {}
+// SAFETY: as for Send: the library never reads through the pointer.
 unsafe impl Sync for UserData {}
 
 impl UserData {
@@ -57,7 +60,7 @@ impl UserData {
 /// Returns `OAS_RESULT_OK`, or `OAS_RESULT_INVALID_ARGUMENT` for a level
 /// outside 1..5 (the previous callback then stays in place).
 #[no_mangle]
-pub extern "C" fn oas_set_log_callback(
+pub unsafe extern "C" fn oas_set_log_callback(
     callback: oas_log_callback,
     userdata: *mut c_void,
     level: u32,

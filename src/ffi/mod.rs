@@ -50,7 +50,13 @@
 //!   `CString` from text that might hold a NUL.
 
 #![allow(non_camel_case_types)] // C names: oas_etag, oas_result, ...
-#![allow(clippy::missing_safety_doc)] // the safety contract is in each C doc comment
+#![allow(clippy::missing_safety_doc)]
+// the safety contract is in each C doc comment
+// The one rule for `unsafe` (docs/conventions.md, "Unsafe"): an export is
+// `unsafe extern "C"` exactly when it takes a pointer or a callback; inside,
+// every raw-pointer use is its own `unsafe` block with a `SAFETY:` note.
+#![deny(unsafe_op_in_unsafe_fn)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 pub mod client;
 pub mod error;
@@ -58,6 +64,7 @@ pub mod etag;
 pub mod inventory;
 pub mod job;
 pub mod log;
+pub mod options;
 pub mod result;
 pub mod strings;
 pub mod uploader;
@@ -80,12 +87,19 @@ pub struct FfiError {
     pub code: oas_result,
     /// Details for `oas_last_error()`.
     pub error: Error,
+    /// The multipart upload a failed upload call left on the server, for
+    /// `oas_error_upload_id`.
+    pub upload_id: Option<String>,
 }
 
 impl FfiError {
     /// An error with an explicit code (argument checks, buffer sizes).
     pub fn new(code: oas_result, error: Error) -> Self {
-        FfiError { code, error }
+        FfiError {
+            code,
+            error,
+            upload_id: None,
+        }
     }
 
     /// `OAS_RESULT_INVALID_ARGUMENT` with a message.
@@ -107,10 +121,7 @@ impl FfiError {
 
 impl From<Error> for FfiError {
     fn from(error: Error) -> Self {
-        FfiError {
-            code: result::code_of(&error),
-            error,
-        }
+        FfiError::new(result::code_of(&error), error)
     }
 }
 
@@ -198,7 +209,8 @@ where
 /// # Safety
 /// `p` is NULL or points to a NUL-terminated string alive for `'a`.
 pub unsafe fn try_str<'a>(p: *const c_char, name: &str) -> FfiResult<&'a str> {
-    try_opt_str(p, name)?.ok_or_else(|| FfiError::null(name))
+    // SAFETY: as this function's contract.
+    unsafe { try_opt_str(p, name) }?.ok_or_else(|| FfiError::null(name))
 }
 
 /// Borrows a file path argument: as [`try_str`], and "" is
@@ -208,7 +220,8 @@ pub unsafe fn try_str<'a>(p: *const c_char, name: &str) -> FfiResult<&'a str> {
 /// # Safety
 /// As [`try_str`].
 pub unsafe fn try_path<'a>(p: *const c_char, name: &str) -> FfiResult<&'a str> {
-    let path = try_str(p, name)?;
+    // SAFETY: as this function's contract.
+    let path = unsafe { try_str(p, name)? };
     if path.is_empty() {
         return Err(FfiError::invalid(format!("`{name}` is an empty path")));
     }
@@ -222,6 +235,28 @@ pub fn try_range(start: u64, end: u64) -> FfiResult<ByteRange> {
         .ok_or_else(|| FfiError::invalid(format!("range {start}-{end}: end is before start")))
 }
 
+/// An optional range argument (`const oas_byte_range *`, NULL = none, i.e. the
+/// whole archive or output), checked as [`try_range`].
+///
+/// # Safety
+/// `p` is NULL or points to a valid `oas_byte_range`.
+pub unsafe fn try_opt_range(p: *const etag::oas_byte_range) -> FfiResult<Option<ByteRange>> {
+    // SAFETY: as this function's contract.
+    match unsafe { p.as_ref() } {
+        None => Ok(None),
+        Some(r) => try_range(r.start, r.end).map(Some),
+    }
+}
+
+/// A required range argument: NULL is `OAS_RESULT_NULL_ARGUMENT` naming it.
+///
+/// # Safety
+/// As [`try_opt_range`].
+pub unsafe fn try_range_arg(p: *const etag::oas_byte_range, name: &str) -> FfiResult<ByteRange> {
+    // SAFETY: as this function's contract.
+    unsafe { try_opt_range(p) }?.ok_or_else(|| FfiError::null(name))
+}
+
 /// Like [`try_str`] but NULL is `None` (for optional arguments).
 ///
 /// # Safety
@@ -230,15 +265,19 @@ pub unsafe fn try_opt_str<'a>(p: *const c_char, name: &str) -> FfiResult<Option<
     if p.is_null() {
         return Ok(None);
     }
-    CStr::from_ptr(p).to_str().map(Some).map_err(|e| {
-        FfiError::new(
-            OAS_RESULT_INVALID_UTF8,
-            Error::InvalidArgument(format!(
-                "`{name}` is not valid UTF-8 (invalid byte at offset {})",
-                e.valid_up_to()
-            )),
-        )
-    })
+    // SAFETY: non-NULL, so a NUL-terminated string (this function's contract).
+    unsafe { CStr::from_ptr(p) }
+        .to_str()
+        .map(Some)
+        .map_err(|e| {
+            FfiError::new(
+                OAS_RESULT_INVALID_UTF8,
+                Error::InvalidArgument(format!(
+                    "`{name}` is not valid UTF-8 (invalid byte at offset {})",
+                    e.valid_up_to()
+                )),
+            )
+        })
 }
 
 /// Borrows `len` bytes at `data`; NULL is allowed only when `len` is 0.
@@ -252,7 +291,8 @@ pub unsafe fn try_slice<'a, T>(data: *const T, len: usize, name: &str) -> FfiRes
     if data.is_null() {
         return Err(FfiError::null(name));
     }
-    Ok(std::slice::from_raw_parts(data, len))
+    // SAFETY: non-NULL with `len` readable elements (this function's contract).
+    Ok(unsafe { std::slice::from_raw_parts(data, len) })
 }
 
 /// Borrows an array of `count` NUL-terminated UTF-8 strings (`const char *const *`);
@@ -266,10 +306,13 @@ pub unsafe fn try_str_array<'a>(
     count: usize,
     name: &str,
 ) -> FfiResult<Vec<&'a str>> {
-    try_slice(items, count, name)?
+    // SAFETY: as this function's contract.
+    let items = unsafe { try_slice(items, count, name)? };
+    items
         .iter()
         .enumerate()
-        .map(|(i, p)| try_str(*p, &format!("{name}[{i}]")))
+        // SAFETY: each element is NULL or a valid string (this function's contract).
+        .map(|(i, p)| unsafe { try_str(*p, &format!("{name}[{i}]")) })
         .collect()
 }
 
@@ -279,7 +322,8 @@ pub unsafe fn try_str_array<'a>(
 /// # Safety
 /// `p` is NULL or valid for writes of one `T` for `'a`.
 pub unsafe fn try_out<'a, T>(p: *mut T, name: &str) -> FfiResult<&'a mut T> {
-    p.as_mut().ok_or_else(|| FfiError::null(name))
+    // SAFETY: as this function's contract.
+    unsafe { p.as_mut() }.ok_or_else(|| FfiError::null(name))
 }
 
 /// Borrows a required input pointer.
@@ -287,7 +331,8 @@ pub unsafe fn try_out<'a, T>(p: *mut T, name: &str) -> FfiResult<&'a mut T> {
 /// # Safety
 /// `p` is NULL or points to a valid `T` for `'a`.
 pub unsafe fn try_ref<'a, T>(p: *const T, name: &str) -> FfiResult<&'a T> {
-    p.as_ref().ok_or_else(|| FfiError::null(name))
+    // SAFETY: as this function's contract.
+    unsafe { p.as_ref() }.ok_or_else(|| FfiError::null(name))
 }
 
 /// Borrows a required mutable pointer.
@@ -295,7 +340,8 @@ pub unsafe fn try_ref<'a, T>(p: *const T, name: &str) -> FfiResult<&'a T> {
 /// # Safety
 /// `p` is NULL or points to a valid, unaliased `T` for `'a`.
 pub unsafe fn try_mut<'a, T>(p: *mut T, name: &str) -> FfiResult<&'a mut T> {
-    p.as_mut().ok_or_else(|| FfiError::null(name))
+    // SAFETY: as this function's contract.
+    unsafe { p.as_mut() }.ok_or_else(|| FfiError::null(name))
 }
 
 /// An opaque handle with one owner: created with [`BoxHandle::into_ptr`],
@@ -313,7 +359,8 @@ pub trait BoxHandle: Sized {
     /// `p` is NULL or came from [`BoxHandle::into_ptr`] and is not used again.
     unsafe fn free_ptr(p: *mut Self) {
         if !p.is_null() {
-            drop(Box::from_raw(p));
+            // SAFETY: from into_ptr and not used again (this function's contract).
+            drop(unsafe { Box::from_raw(p) });
         }
     }
 
@@ -322,7 +369,8 @@ pub trait BoxHandle: Sized {
     /// # Safety
     /// As [`try_mut`].
     unsafe fn try_mut<'a>(p: *mut Self, name: &str) -> FfiResult<&'a mut Self> {
-        try_mut(p, name)
+        // SAFETY: as this function's contract.
+        unsafe { try_mut(p, name) }
     }
 
     /// Borrows a handle argument read-only.
@@ -330,7 +378,8 @@ pub trait BoxHandle: Sized {
     /// # Safety
     /// As [`try_ref`].
     unsafe fn try_ref<'a>(p: *const Self, name: &str) -> FfiResult<&'a Self> {
-        try_ref(p, name)
+        // SAFETY: as this function's contract.
+        unsafe { try_ref(p, name) }
     }
 }
 
@@ -351,7 +400,8 @@ pub trait ArcHandle: Sized + Send + Sync {
     /// reference is not used again.
     unsafe fn free_ptr(p: *const Self) {
         if !p.is_null() {
-            drop(Arc::from_raw(p));
+            // SAFETY: from into_ptr; the caller's reference is not used again.
+            drop(unsafe { Arc::from_raw(p) });
         }
     }
 
@@ -363,8 +413,12 @@ pub trait ArcHandle: Sized + Send + Sync {
         if p.is_null() {
             return Err(FfiError::null(name));
         }
-        Arc::increment_strong_count(p);
-        Ok(Arc::from_raw(p))
+        // SAFETY: a live pointer from into_ptr (this function's contract): one
+        // more strong reference, handed to the returned Arc.
+        unsafe {
+            Arc::increment_strong_count(p);
+            Ok(Arc::from_raw(p))
+        }
     }
 
     /// Borrows the handle for the duration of the call.
@@ -372,7 +426,8 @@ pub trait ArcHandle: Sized + Send + Sync {
     /// # Safety
     /// As [`try_ref`].
     unsafe fn try_ref<'a>(p: *const Self, name: &str) -> FfiResult<&'a Self> {
-        try_ref(p, name)
+        // SAFETY: as this function's contract.
+        unsafe { try_ref(p, name) }
     }
 }
 
@@ -408,8 +463,12 @@ pub unsafe fn write_cstr(out: *mut c_char, capacity: usize, s: &str, name: &str)
             )),
         ));
     }
-    std::ptr::copy_nonoverlapping(bytes.as_ptr(), out.cast::<u8>(), bytes.len());
-    *out.add(bytes.len()) = 0;
+    // SAFETY: `out` holds `capacity > bytes.len()` writable bytes (checked
+    // above, and this function's contract).
+    unsafe {
+        std::ptr::copy_nonoverlapping(bytes.as_ptr(), out.cast::<u8>(), bytes.len());
+        *out.add(bytes.len()) = 0;
+    }
     Ok(())
 }
 
@@ -422,7 +481,8 @@ pub unsafe fn write_digest(out: *mut c_char, hex: &str, name: &str) -> FfiResult
     if out.is_null() {
         return Ok(());
     }
-    write_cstr(out, etag::OAS_DIGEST_BUF_LEN, hex, name)
+    // SAFETY: as this function's contract.
+    unsafe { write_cstr(out, etag::OAS_DIGEST_BUF_LEN, hex, name) }
 }
 
 /// Hands a heap copy of `s` to C; the caller frees it with `oas_string_free`.

@@ -9,7 +9,7 @@ use std::ffi::c_char;
 
 /// Return code of every fallible call. `OAS_RESULT_OK` (0) is success; any
 /// other value is a failure described by `oas_last_error()`. Codes are grouped
-/// in blocks of 100 (1xx argument, 2xx I/O, 3xx network, 4xx server,
+/// in blocks of 100 (1xx argument, 2xx I/O, 3xx network, 4xx server and not found,
 /// 5xx integrity, 6xx operation state, 7xx cancelled, 9xx library bug) and are
 /// never renumbered.
 pub type oas_result = u32;
@@ -34,7 +34,9 @@ pub const OAS_RESULT_IO: oas_result = 200;
 
 /// The request got no HTTP answer (connect, TLS, reset).
 pub const OAS_RESULT_TRANSPORT: oas_result = 300;
-/// The request timed out at the transport level.
+/// The request got no HTTP answer in time: the connect timeout
+/// (`connect_timeout_ms`) or the read timeout (`read_timeout_ms`) ran out,
+/// after the retries of the policy. Kind `OAS_ERROR_KIND_TRANSPORT`.
 pub const OAS_RESULT_TIMEOUT: oas_result = 301;
 
 /// The server answered with a non-2xx status (see `oas_error_http_status`,
@@ -42,6 +44,12 @@ pub const OAS_RESULT_TIMEOUT: oas_result = 301;
 pub const OAS_RESULT_SERVER: oas_result = 400;
 /// The server's answer could not be understood.
 pub const OAS_RESULT_PROTOCOL: oas_result = 401;
+/// What the call names does not exist: the server answered HTTP 404 or a
+/// `...NotExists` / `...NotFound` code (`VaultNotExists`, `JobNotExists`,
+/// `UploadIdNotExists`, ...; `oas_error_http_status` and
+/// `oas_error_server_code` give the details), or a lookup by name found
+/// nothing (`oas_vault_get_by_name`; no HTTP status then).
+pub const OAS_RESULT_NOT_FOUND: oas_result = 402;
 
 /// Data did not match its content etag or tree etag.
 pub const OAS_RESULT_HASH_MISMATCH: oas_result = 500;
@@ -54,7 +62,8 @@ pub const OAS_RESULT_DOWNLOAD_FAILED: oas_result = 601;
 pub const OAS_RESULT_JOB_NOT_READY: oas_result = 602;
 /// The job finished without success.
 pub const OAS_RESULT_JOB_FAILED: oas_result = 603;
-/// A wait ran out of time.
+/// A job wait ran out of its own `timeout_ms` (`oas_job_wait`) before the job
+/// finished. Transport timeouts are `OAS_RESULT_TIMEOUT`.
 pub const OAS_RESULT_WAIT_TIMEOUT: oas_result = 604;
 /// An object was used in a state that does not allow the call.
 pub const OAS_RESULT_INVALID_STATE: oas_result = 605;
@@ -75,7 +84,10 @@ pub(crate) fn code_of(e: &Error) -> oas_result {
         // The core reports transport timeouts as Transport text; they stay
         // OAS_RESULT_TRANSPORT until the client layer distinguishes them.
         Error::Transport(_) => OAS_RESULT_TRANSPORT,
+        Error::TransportTimeout(_) => OAS_RESULT_TIMEOUT,
+        e if e.is_not_found() => OAS_RESULT_NOT_FOUND,
         Error::Server(_) => OAS_RESULT_SERVER,
+        Error::NotFound(_) => OAS_RESULT_NOT_FOUND,
         Error::Protocol(_) => OAS_RESULT_PROTOCOL,
         Error::HashMismatch(_) => OAS_RESULT_HASH_MISMATCH,
         Error::Upload(_) => OAS_RESULT_UPLOAD_FAILED,
@@ -101,6 +113,7 @@ fn text(code: oas_result) -> &'static str {
         OAS_RESULT_TIMEOUT => "transport timeout\0",
         OAS_RESULT_SERVER => "server returned an error\0",
         OAS_RESULT_PROTOCOL => "unexpected server response\0",
+        OAS_RESULT_NOT_FOUND => "not found\0",
         OAS_RESULT_HASH_MISMATCH => "hash mismatch\0",
         OAS_RESULT_UPLOAD_FAILED => "upload failed\0",
         OAS_RESULT_DOWNLOAD_FAILED => "download failed\0",
@@ -132,7 +145,7 @@ mod tests {
     #[test]
     fn every_text_is_nul_terminated_and_unknown_is_generic() {
         for code in [
-            0, 100, 101, 102, 103, 200, 300, 301, 400, 401, 500, 600, 605, 700, 900, 901,
+            0, 100, 101, 102, 103, 200, 300, 301, 400, 401, 402, 500, 600, 605, 700, 900, 901,
         ] {
             let t = text(code);
             assert!(t.ends_with('\0') && t.len() > 1, "{code}");
@@ -144,11 +157,34 @@ mod tests {
     #[test]
     fn errors_map_to_their_block() {
         assert_eq!(
+            code_of(&Error::TransportTimeout("x".into())),
+            OAS_RESULT_TIMEOUT
+        );
+        assert_eq!(code_of(&Error::Transport("x".into())), OAS_RESULT_TRANSPORT);
+        assert_eq!(
             code_of(&Error::Timeout("x".into())),
             OAS_RESULT_WAIT_TIMEOUT
         );
         assert_eq!(code_of(&Error::Cancelled("x".into())), OAS_RESULT_CANCELLED);
         assert_eq!(code_of(&Error::Server(Box::default())), OAS_RESULT_SERVER);
+        let missing = |status, code: &str| {
+            Error::Server(Box::new(crate::ServerError {
+                status,
+                code: code.into(),
+                ..Default::default()
+            }))
+        };
+        assert_eq!(
+            code_of(&missing(404, "VaultNotExists")),
+            OAS_RESULT_NOT_FOUND
+        );
+        assert_eq!(
+            code_of(&missing(400, "ResourceNotFound")),
+            OAS_RESULT_NOT_FOUND
+        );
+        assert_eq!(code_of(&missing(404, "")), OAS_RESULT_NOT_FOUND);
+        assert_eq!(code_of(&missing(400, "InvalidArgument")), OAS_RESULT_SERVER);
+        assert_eq!(code_of(&Error::NotFound("v".into())), OAS_RESULT_NOT_FOUND);
         let io = Error::io("x", std::io::Error::other("y"));
         assert_eq!(code_of(&io), OAS_RESULT_IO);
     }

@@ -1,14 +1,13 @@
 //! Vaults for C (the SDK's `Vault`): lifecycle, listing, getters, uploads
 //! and uploaders. The job-creating methods come with the job handle.
 
-use super::client::{oas_client, oas_progress_fn, progress_fn};
+use super::client::oas_client;
 use super::result::*;
-use super::uploader::{oas_uploader, oas_uploader_list};
+use super::uploader::{oas_upload_options, oas_uploader, oas_uploader_list, upload_options};
 use super::{cstring_lossy, ffi_call, ffi_guard, into_owned_cstr};
 use super::{try_opt_str, try_out, try_path, try_ref, try_str, BoxHandle, FfiError};
-use crate::upload::UploadOptions;
 use crate::vault::Vault;
-use std::ffi::{c_char, c_int, c_void, CString};
+use std::ffi::{c_char, c_int, CString};
 use std::fs::File;
 use std::mem::ManuallyDrop;
 use std::os::fd::FromRawFd;
@@ -34,10 +33,13 @@ impl oas_vault {
         oas_vault { vault, strs }
     }
 
+    /// A string getter: borrowed from the handle, "" for NULL (the one NULL
+    /// rule for getters).
     fn str_at(v: *const oas_vault, i: usize) -> *const c_char {
-        ffi_guard(std::ptr::null(), || match unsafe { v.as_ref() } {
+        // SAFETY: NULL or a live vault (C contract of every getter).
+        ffi_guard(c"".as_ptr(), || match unsafe { v.as_ref() } {
             Some(v) => v.strs[i].as_ptr(),
-            None => std::ptr::null(),
+            None => c"".as_ptr(),
         })
     }
 }
@@ -49,12 +51,18 @@ pub struct oas_vault_list {
 
 impl BoxHandle for oas_vault_list {}
 
+/// # Safety
+/// `client` is NULL or a live client handle.
 unsafe fn client_ref<'a>(client: *const oas_client) -> super::FfiResult<&'a oas_client> {
+    // SAFETY: as this function's contract.
     unsafe { try_ref(client, "client") }
 }
 
 /// The shared body of the constructors taking a client and one string:
 /// checks the arguments, runs `make` and hands out the new vault.
+///
+/// # Safety
+/// Each pointer is NULL or valid as the export's C contract says.
 unsafe fn vault_from(
     client: *const oas_client,
     arg: *const c_char,
@@ -63,8 +71,11 @@ unsafe fn vault_from(
     make: impl FnOnce(&crate::Client, &str) -> crate::Result<Vault>,
 ) -> oas_result {
     ffi_call(|| {
+        // SAFETY: the export's C contract for each pointer.
         let c = unsafe { client_ref(client)? };
+        // SAFETY: as above.
         let arg = unsafe { try_str(arg, arg_name)? };
+        // SAFETY: as above.
         let out = unsafe { try_out(vault_out, "vault_out")? };
         *out = oas_vault::new(make(&c.inner, arg)?).into_ptr();
         Ok(())
@@ -83,29 +94,34 @@ pub unsafe extern "C" fn oas_vault_create(
     name: *const c_char,
     vault_out: *mut *mut oas_vault,
 ) -> oas_result {
+    // SAFETY: the pointers are passed on under the same contract.
     unsafe { vault_from(client, name, "name", vault_out, Vault::create) }
 }
 
 /// The vault with id `vault_id` into `*vault_out` (free with `oas_vault_free`).
-/// Codes as for `oas_vault_create`; an unknown id is `OAS_RESULT_SERVER` (404).
+/// Codes as for `oas_vault_create`; an unknown id is `OAS_RESULT_NOT_FOUND`
+/// (HTTP 404 `VaultNotExists`).
 #[no_mangle]
 pub unsafe extern "C" fn oas_vault_get_by_id(
     client: *const oas_client,
     vault_id: *const c_char,
     vault_out: *mut *mut oas_vault,
 ) -> oas_result {
+    // SAFETY: the pointers are passed on under the same contract.
     unsafe { vault_from(client, vault_id, "vault_id", vault_out, Vault::get_by_id) }
 }
 
 /// The vault named `name` (found by listing all vaults) into `*vault_out`.
-/// No such vault is `OAS_RESULT_INVALID_ARGUMENT` with the message
-/// `Vault not exists: <name>`.
+/// No such vault is `OAS_RESULT_NOT_FOUND` (the message says
+/// `Vault not exists: <name>`; no HTTP status, as no request failed). Other
+/// codes as for `oas_vault_create`.
 #[no_mangle]
 pub unsafe extern "C" fn oas_vault_get_by_name(
     client: *const oas_client,
     name: *const c_char,
     vault_out: *mut *mut oas_vault,
 ) -> oas_result {
+    // SAFETY: the pointers are passed on under the same contract.
     unsafe { vault_from(client, name, "name", vault_out, Vault::get_by_name) }
 }
 
@@ -116,7 +132,9 @@ pub unsafe extern "C" fn oas_vault_delete_by_id(
     vault_id: *const c_char,
 ) -> oas_result {
     ffi_call(|| {
+        // SAFETY: NULL or valid as the C contract says.
         let c = unsafe { client_ref(client)? };
+        // SAFETY: NULL or valid as the C contract says.
         let id = unsafe { try_str(vault_id, "vault_id")? };
         Ok(Vault::delete_by_id(&c.inner, id)?)
     })
@@ -129,7 +147,9 @@ pub unsafe extern "C" fn oas_vault_delete_by_name(
     name: *const c_char,
 ) -> oas_result {
     ffi_call(|| {
+        // SAFETY: NULL or valid as the C contract says.
         let c = unsafe { client_ref(client)? };
+        // SAFETY: NULL or valid as the C contract says.
         let name = unsafe { try_str(name, "name")? };
         Ok(Vault::delete_by_name(&c.inner, name)?)
     })
@@ -138,6 +158,7 @@ pub unsafe extern "C" fn oas_vault_delete_by_name(
 /// Deletes this (empty) vault on the server; the handle must still be freed.
 #[no_mangle]
 pub unsafe extern "C" fn oas_vault_delete(vault: *const oas_vault) -> oas_result {
+    // SAFETY: NULL or a live vault (C contract).
     ffi_call(|| Ok(unsafe { try_ref(vault, "vault")? }.vault.delete()?))
 }
 
@@ -148,7 +169,9 @@ pub unsafe extern "C" fn oas_vault_list_all(
     list_out: *mut *mut oas_vault_list,
 ) -> oas_result {
     ffi_call(|| {
+        // SAFETY: NULL or valid as the C contract says.
         let c = unsafe { client_ref(client)? };
+        // SAFETY: NULL or valid as the C contract says.
         let out = unsafe { try_out(list_out, "list_out")? };
         let items = Vault::list_all(&c.inner)?
             .into_iter()
@@ -162,6 +185,7 @@ pub unsafe extern "C" fn oas_vault_list_all(
 /// Number of vaults in the list (0 for NULL).
 #[no_mangle]
 pub unsafe extern "C" fn oas_vault_list_len(list: *const oas_vault_list) -> usize {
+    // SAFETY: NULL or a live list (C contract).
     ffi_guard(0, || unsafe { list.as_ref() }.map_or(0, |l| l.items.len()))
 }
 
@@ -173,6 +197,7 @@ pub unsafe extern "C" fn oas_vault_list_get(
     index: usize,
 ) -> *const oas_vault {
     ffi_guard(std::ptr::null(), || {
+        // SAFETY: NULL or a live list (C contract).
         unsafe { list.as_ref() }
             .and_then(|l| l.items.get(index))
             .map_or(std::ptr::null(), |v| v as *const oas_vault)
@@ -182,12 +207,14 @@ pub unsafe extern "C" fn oas_vault_list_get(
 /// Frees a vault list and the vaults borrowed from it. NULL is a no-op.
 #[no_mangle]
 pub unsafe extern "C" fn oas_vault_list_free(list: *mut oas_vault_list) {
+    // SAFETY: NULL or a list from oas_vault_list_all not used again.
     ffi_guard((), || unsafe { oas_vault_list::free_ptr(list) })
 }
 
 /// Frees a vault handle (not one borrowed from a list). NULL is a no-op.
 #[no_mangle]
 pub unsafe extern "C" fn oas_vault_free(vault: *mut oas_vault) {
+    // SAFETY: NULL or an owned vault handle not used again.
     ffi_guard((), || unsafe { oas_vault::free_ptr(vault) })
 }
 
@@ -196,6 +223,7 @@ pub unsafe extern "C" fn oas_vault_free(vault: *mut oas_vault) {
 #[no_mangle]
 pub unsafe extern "C" fn oas_vault_refresh(vault: *mut oas_vault) -> oas_result {
     ffi_call(|| {
+        // SAFETY: NULL or valid as the C contract says.
         let v = unsafe { super::try_mut(vault, "vault")? };
         let mut fresh = v.vault.clone();
         fresh.refresh()?;
@@ -204,26 +232,26 @@ pub unsafe extern "C" fn oas_vault_refresh(vault: *mut oas_vault) -> oas_result 
     })
 }
 
-/// `VaultId`, borrowed from the handle; NULL for a NULL handle.
+/// `VaultId`, borrowed from the handle; "" for a NULL handle.
 #[no_mangle]
 pub unsafe extern "C" fn oas_vault_id(vault: *const oas_vault) -> *const c_char {
     oas_vault::str_at(vault, 0)
 }
 
-/// `VaultName`, borrowed from the handle; NULL for a NULL handle.
+/// `VaultName`, borrowed from the handle; "" for a NULL handle.
 #[no_mangle]
 pub unsafe extern "C" fn oas_vault_name(vault: *const oas_vault) -> *const c_char {
     oas_vault::str_at(vault, 1)
 }
 
-/// `CreationDate` (RFC 1123), borrowed from the handle; NULL for a NULL handle.
+/// `CreationDate` (RFC 1123), borrowed from the handle; "" for a NULL handle.
 #[no_mangle]
 pub unsafe extern "C" fn oas_vault_creation_date(vault: *const oas_vault) -> *const c_char {
     oas_vault::str_at(vault, 2)
 }
 
 /// `LastInventoryDate` (RFC 1123, empty before the first inventory), borrowed
-/// from the handle; NULL for a NULL handle.
+/// from the handle; "" for a NULL handle.
 #[no_mangle]
 pub unsafe extern "C" fn oas_vault_last_inventory_date(vault: *const oas_vault) -> *const c_char {
     oas_vault::str_at(vault, 3)
@@ -233,6 +261,7 @@ pub unsafe extern "C" fn oas_vault_last_inventory_date(vault: *const oas_vault) 
 #[no_mangle]
 pub unsafe extern "C" fn oas_vault_number_of_archives(vault: *const oas_vault) -> i64 {
     ffi_guard(-1, || {
+        // SAFETY: NULL or a live vault (C contract).
         unsafe { vault.as_ref() }.map_or(-1, |v| v.vault.number_of_archives())
     })
 }
@@ -241,43 +270,49 @@ pub unsafe extern "C" fn oas_vault_number_of_archives(vault: *const oas_vault) -
 #[no_mangle]
 pub unsafe extern "C" fn oas_vault_size(vault: *const oas_vault) -> i64 {
     ffi_guard(-1, || {
+        // SAFETY: NULL or a live vault (C contract).
         unsafe { vault.as_ref() }.map_or(-1, |v| v.vault.size())
     })
 }
 
-fn options(progress: oas_progress_fn, userdata: *mut c_void) -> UploadOptions {
-    UploadOptions {
-        progress: progress_fn(progress, userdata),
-        cancel: None,
-    }
-}
-
-/// Uploads the file at `path` (one request up to the client's
-/// `upload_threshold`, parallel multipart above) with an optional
-/// `description` (NULL for none) and progress callback (NULL for none; see
-/// `oas_progress_fn`). On success `*archive_id_out` receives the archive id,
-/// to free with `oas_string_free`. Codes: `OAS_RESULT_INVALID_ARGUMENT`
-/// (empty path, empty file, bad part size), `OAS_RESULT_IO` (missing file),
-/// `OAS_RESULT_CANCELLED` (callback stop; a multipart upload stays resumable,
-/// its id is in the error message), `OAS_RESULT_UPLOAD_FAILED` (a part failed
-/// after retries), `OAS_RESULT_TRANSPORT`, `OAS_RESULT_SERVER`.
+/// Uploads the file at `path` (one request up to the upload threshold,
+/// parallel multipart above) with an optional `description` (NULL for none)
+/// and options (`opts` NULL = the client's settings, no progress callback).
+/// On success `*archive_id_out` receives the archive id, to free with
+/// `oas_string_free`.
+///
+/// When a multipart upload was started and the call then fails or is
+/// cancelled, the upload stays on the server and `oas_error_upload_id()` of
+/// the error gives its id: `oas_vault_recover_uploader` + `oas_uploader_resume`
+/// continue it.
+///
+/// Codes: `OAS_RESULT_NULL_ARGUMENT`, `OAS_RESULT_INVALID_UTF8`,
+/// `OAS_RESULT_INVALID_ARGUMENT` (empty path, empty file, bad part size or
+/// workers, bad `opts->size`), `OAS_RESULT_IO` (missing file),
+/// `OAS_RESULT_CANCELLED` (the callback stopped it), `OAS_RESULT_UPLOAD_FAILED`
+/// (a part failed after retries), `OAS_RESULT_HASH_MISMATCH`,
+/// `OAS_RESULT_NOT_FOUND` (no such vault), `OAS_RESULT_TRANSPORT`,
+/// `OAS_RESULT_TIMEOUT`, `OAS_RESULT_SERVER`, `OAS_RESULT_PROTOCOL`.
 #[no_mangle]
 pub unsafe extern "C" fn oas_vault_upload_archive(
     vault: *const oas_vault,
     path: *const c_char,
     description: *const c_char,
-    progress: oas_progress_fn,
-    userdata: *mut c_void,
+    opts: *const oas_upload_options,
     archive_id_out: *mut *mut c_char,
 ) -> oas_result {
     ffi_call(|| {
+        // SAFETY: NULL or valid as the C contract says.
         let v = unsafe { try_ref(vault, "vault")? };
+        // SAFETY: NULL or valid as the C contract says.
         let path = unsafe { try_path(path, "path")? };
+        // SAFETY: NULL or valid as the C contract says.
         let desc = unsafe { try_opt_str(description, "description")? };
+        // SAFETY: NULL or valid as the C contract says.
         let out = unsafe { try_out(archive_id_out, "archive_id_out")? };
-        let id = v
-            .vault
-            .upload_archive_with(path, desc, &options(progress, userdata))?;
+        // SAFETY: NULL or an initialised options struct (C contract).
+        let o = unsafe { upload_options(opts)? };
+        let id = o.run(|o| v.vault.upload_archive_with(path, desc, o))?;
         *out = into_owned_cstr(&id);
         Ok(())
     })
@@ -294,22 +329,25 @@ pub unsafe extern "C" fn oas_vault_upload_fd(
     vault: *const oas_vault,
     fd: c_int,
     description: *const c_char,
-    progress: oas_progress_fn,
-    userdata: *mut c_void,
+    opts: *const oas_upload_options,
     archive_id_out: *mut *mut c_char,
 ) -> oas_result {
     ffi_call(|| {
+        // SAFETY: NULL or valid as the C contract says.
         let v = unsafe { try_ref(vault, "vault")? };
+        // SAFETY: NULL or valid as the C contract says.
         let desc = unsafe { try_opt_str(description, "description")? };
+        // SAFETY: NULL or valid as the C contract says.
         let out = unsafe { try_out(archive_id_out, "archive_id_out")? };
         if fd < 0 {
             return Err(FfiError::invalid(format!("`fd` {fd} is not a descriptor")));
         }
-        // Borrowed: the caller keeps (and closes) its descriptor.
+        // SAFETY: NULL or an initialised options struct (C contract).
+        let o = unsafe { upload_options(opts)? };
+        // SAFETY: a non-negative descriptor the caller keeps open for the
+        // call; ManuallyDrop leaves it open (the caller closes it).
         let file = ManuallyDrop::new(unsafe { File::from_raw_fd(fd) });
-        let id = v
-            .vault
-            .upload_reader(&*file, desc, &options(progress, userdata))?;
+        let id = o.run(|o| v.vault.upload_reader(&*file, desc, o))?;
         *out = into_owned_cstr(&id);
         Ok(())
     })
@@ -317,21 +355,30 @@ pub unsafe extern "C" fn oas_vault_upload_fd(
 
 /// Starts a multipart upload for the file at `path`; `*uploader_out`
 /// receives an uploader to send it with `oas_uploader_start` (free with
-/// `oas_uploader_free`). Its part size is the client's `part_size`, or the SDK
-/// rule (needs at least 64 MiB).
+/// `oas_uploader_free`). Its part size is `opts->part_size`, else the
+/// client's `part_size`, else the SDK rule (needs at least 64 MiB); the other
+/// fields of `opts` belong to `oas_uploader_start`. `opts` may be NULL.
 #[no_mangle]
 pub unsafe extern "C" fn oas_vault_initiate_uploader(
     vault: *const oas_vault,
     path: *const c_char,
     description: *const c_char,
+    opts: *const oas_upload_options,
     uploader_out: *mut *mut oas_uploader,
 ) -> oas_result {
     ffi_call(|| {
+        // SAFETY: NULL or valid as the C contract says.
         let v = unsafe { try_ref(vault, "vault")? };
+        // SAFETY: NULL or valid as the C contract says.
         let path = unsafe { try_path(path, "path")? };
+        // SAFETY: NULL or valid as the C contract says.
         let desc = unsafe { try_opt_str(description, "description")? };
+        // SAFETY: NULL or valid as the C contract says.
         let out = unsafe { try_out(uploader_out, "uploader_out")? };
-        *out = oas_uploader::new(v.vault.initiate_uploader(path, desc)?).into_ptr();
+        // SAFETY: NULL or an initialised options struct (C contract).
+        let o = unsafe { upload_options(opts)? };
+        let uploader = v.vault.initiate_uploader_with(path, desc, &o.options)?;
+        *out = oas_uploader::new(uploader).into_ptr();
         Ok(())
     })
 }
@@ -345,8 +392,11 @@ pub unsafe extern "C" fn oas_vault_recover_uploader(
     uploader_out: *mut *mut oas_uploader,
 ) -> oas_result {
     ffi_call(|| {
+        // SAFETY: NULL or valid as the C contract says.
         let v = unsafe { try_ref(vault, "vault")? };
+        // SAFETY: NULL or valid as the C contract says.
         let id = unsafe { try_str(upload_id, "upload_id")? };
+        // SAFETY: NULL or valid as the C contract says.
         let out = unsafe { try_out(uploader_out, "uploader_out")? };
         *out = oas_uploader::new(v.vault.recover_uploader(id)?).into_ptr();
         Ok(())
@@ -361,7 +411,9 @@ pub unsafe extern "C" fn oas_vault_list_all_multipart_uploads(
     list_out: *mut *mut oas_uploader_list,
 ) -> oas_result {
     ffi_call(|| {
+        // SAFETY: NULL or valid as the C contract says.
         let v = unsafe { try_ref(vault, "vault")? };
+        // SAFETY: NULL or valid as the C contract says.
         let out = unsafe { try_out(list_out, "list_out")? };
         let items = v.vault.list_all_multipart_uploads()?;
         *out = oas_uploader_list::new(items).into_ptr();
@@ -376,7 +428,9 @@ pub unsafe extern "C" fn oas_vault_delete_archive(
     archive_id: *const c_char,
 ) -> oas_result {
     ffi_call(|| {
+        // SAFETY: NULL or valid as the C contract says.
         let v = unsafe { try_ref(vault, "vault")? };
+        // SAFETY: NULL or valid as the C contract says.
         let id = unsafe { try_str(archive_id, "archive_id")? };
         Ok(v.vault.delete_archive(id)?)
     })

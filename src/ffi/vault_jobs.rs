@@ -2,11 +2,13 @@
 //! `retrieve_archive`, `retrieve_inventory`, `pull_from_oss`, `push_to_oss`):
 //! each returns `oas_job` handles described in [`super::job`].
 
+use super::etag::oas_byte_range;
 use super::job::oas_job;
 use super::result::*;
 use super::vault::oas_vault;
 use super::{
-    ffi_call, ffi_guard, try_opt_str, try_out, try_range, try_ref, try_str, BoxHandle, FfiResult,
+    ffi_call, ffi_guard, try_opt_range, try_opt_str, try_out, try_ref, try_str, BoxHandle,
+    FfiResult,
 };
 use crate::job::Job;
 use std::ffi::c_char;
@@ -31,18 +33,23 @@ struct OssArgs<'a> {
     description: Option<&'a str>,
 }
 
+/// # Safety
+/// Each pointer is NULL or a NUL-terminated string.
 unsafe fn oss_args<'a>(
     oss_host: *const c_char,
     bucket: *const c_char,
     object: *const c_char,
     description: *const c_char,
 ) -> FfiResult<OssArgs<'a>> {
-    Ok(OssArgs {
-        host: unsafe { try_str(oss_host, "oss_host")? },
-        bucket: unsafe { try_str(bucket, "bucket")? },
-        object: unsafe { try_str(object, "object")? },
-        description: unsafe { try_opt_str(description, "description")? },
-    })
+    // SAFETY: as this function's contract.
+    unsafe {
+        Ok(OssArgs {
+            host: try_str(oss_host, "oss_host")?,
+            bucket: try_str(bucket, "bucket")?,
+            object: try_str(object, "object")?,
+            description: try_opt_str(description, "description")?,
+        })
+    }
 }
 
 /// The job `job_id` of this vault (Describe Job) into `*job_out`; free it
@@ -58,8 +65,11 @@ pub unsafe extern "C" fn oas_vault_get_job(
     job_out: *mut *mut oas_job,
 ) -> oas_result {
     ffi_call(|| {
+        // SAFETY: NULL or valid as the C contract says.
         let v = unsafe { try_ref(vault, "vault")? };
+        // SAFETY: NULL or valid as the C contract says.
         let id = unsafe { try_str(job_id, "job_id")? };
+        // SAFETY: NULL or valid as the C contract says.
         let out = unsafe { try_out(job_out, "job_out")? };
         hand_out(v.vault.get_job(id)?, out);
         Ok(())
@@ -77,7 +87,9 @@ pub unsafe extern "C" fn oas_vault_list_all_jobs(
     list_out: *mut *mut oas_job_list,
 ) -> oas_result {
     ffi_call(|| {
+        // SAFETY: NULL or valid as the C contract says.
         let v = unsafe { try_ref(vault, "vault")? };
+        // SAFETY: NULL or valid as the C contract says.
         let out = unsafe { try_out(list_out, "list_out")? };
         let items = v
             .vault
@@ -93,6 +105,7 @@ pub unsafe extern "C" fn oas_vault_list_all_jobs(
 /// Number of jobs in the list (0 for NULL).
 #[no_mangle]
 pub unsafe extern "C" fn oas_job_list_len(list: *const oas_job_list) -> usize {
+    // SAFETY: NULL or a live list (C contract).
     ffi_guard(0, || unsafe { list.as_ref() }.map_or(0, |l| l.items.len()))
 }
 
@@ -102,6 +115,7 @@ pub unsafe extern "C" fn oas_job_list_len(list: *const oas_job_list) -> usize {
 #[no_mangle]
 pub unsafe extern "C" fn oas_job_list_get(list: *mut oas_job_list, index: usize) -> *mut oas_job {
     ffi_guard(std::ptr::null_mut(), || {
+        // SAFETY: NULL or a live list used by one thread (C contract).
         unsafe { list.as_mut() }
             .and_then(|l| l.items.get_mut(index))
             .map_or(std::ptr::null_mut(), |j| j as *mut oas_job)
@@ -111,36 +125,97 @@ pub unsafe extern "C" fn oas_job_list_get(list: *mut oas_job_list, index: usize)
 /// Frees a job list and the jobs borrowed from it. NULL is a no-op.
 #[no_mangle]
 pub unsafe extern "C" fn oas_job_list_free(list: *mut oas_job_list) {
+    // SAFETY: NULL or a list from oas_vault_list_all_jobs not used again.
     ffi_guard((), || unsafe { oas_job_list::free_ptr(list) })
 }
 
 /// Starts an `archive-retrieval` job for `archive_id` (the SDK's
-/// `retrieve_archive`). With `has_range`, only `start..=end` (inclusive) is
-/// retrieved: `start` a multiple of 1 MiB, `end + 1` a multiple of 1 MiB or
-/// the archive size. `description` may be NULL. The new job goes to
-/// `*job_out` (free with `oas_job_free`).
+/// `retrieve_archive`). `range` NULL retrieves the whole archive; otherwise
+/// only `range->start..=range->end` (inclusive): `start` a multiple of 1 MiB,
+/// `end + 1` a multiple of 1 MiB or the archive size. `description` may be
+/// NULL. The new job goes to `*job_out` (free with `oas_job_free`).
 ///
 /// Returns `OAS_RESULT_OK`; `OAS_RESULT_NULL_ARGUMENT`, `OAS_RESULT_INVALID_UTF8`,
 /// `OAS_RESULT_INVALID_ARGUMENT` (inverted or unaligned range, description
-/// over 128 characters); `OAS_RESULT_SERVER`, `OAS_RESULT_TRANSPORT`,
+/// over 128 characters); `OAS_RESULT_NOT_FOUND` (no such vault or archive),
+/// `OAS_RESULT_SERVER`, `OAS_RESULT_TRANSPORT`, `OAS_RESULT_TIMEOUT`,
 /// `OAS_RESULT_PROTOCOL`.
 #[no_mangle]
 pub unsafe extern "C" fn oas_vault_retrieve_archive(
     vault: *const oas_vault,
     archive_id: *const c_char,
     description: *const c_char,
-    has_range: bool,
-    start: u64,
-    end: u64,
+    range: *const oas_byte_range,
     job_out: *mut *mut oas_job,
 ) -> oas_result {
+    // SAFETY: the pointers are passed on under the same C contract.
+    unsafe {
+        retrieval(
+            vault,
+            archive_id,
+            description,
+            range,
+            job_out,
+            |v, a, d, r| v.retrieve_archive(a, d, r),
+        )
+    }
+}
+
+/// As `oas_vault_retrieve_archive`, but first looks for an unexpired
+/// retrieval of the same archive and range that is running or succeeded and
+/// returns that one instead (see `oas_job_retrieve_archive_reuse`, which takes
+/// a client and ids). Arguments, output and codes as for
+/// `oas_vault_retrieve_archive`.
+#[no_mangle]
+pub unsafe extern "C" fn oas_vault_retrieve_archive_reuse(
+    vault: *const oas_vault,
+    archive_id: *const c_char,
+    description: *const c_char,
+    range: *const oas_byte_range,
+    job_out: *mut *mut oas_job,
+) -> oas_result {
+    // SAFETY: the pointers are passed on under the same C contract.
+    unsafe {
+        retrieval(
+            vault,
+            archive_id,
+            description,
+            range,
+            job_out,
+            |v, a, d, r| v.retrieve_archive_reuse(a, d, r),
+        )
+    }
+}
+
+/// The shared body of the two retrievals of a vault.
+///
+/// # Safety
+/// Each pointer is NULL or valid as the exports' C contract says.
+unsafe fn retrieval(
+    vault: *const oas_vault,
+    archive_id: *const c_char,
+    description: *const c_char,
+    range: *const oas_byte_range,
+    job_out: *mut *mut oas_job,
+    start: impl FnOnce(
+        &crate::Vault,
+        &str,
+        Option<&str>,
+        Option<crate::ranges::ByteRange>,
+    ) -> crate::Result<Job>,
+) -> oas_result {
     ffi_call(|| {
+        // SAFETY: NULL or a live vault (C contract).
         let v = unsafe { try_ref(vault, "vault")? };
+        // SAFETY: NULL or a NUL-terminated string (C contract).
         let archive = unsafe { try_str(archive_id, "archive_id")? };
+        // SAFETY: as above.
         let desc = unsafe { try_opt_str(description, "description")? };
+        // SAFETY: NULL or a valid oas_byte_range (C contract).
+        let range = unsafe { try_opt_range(range)? };
+        // SAFETY: NULL or a writable slot (C contract).
         let out = unsafe { try_out(job_out, "job_out")? };
-        let range = has_range.then(|| try_range(start, end)).transpose()?;
-        hand_out(v.vault.retrieve_archive(archive, desc, range)?, out);
+        hand_out(start(&v.vault, archive, desc, range)?, out);
         Ok(())
     })
 }
@@ -158,8 +233,11 @@ pub unsafe extern "C" fn oas_vault_retrieve_inventory(
     job_out: *mut *mut oas_job,
 ) -> oas_result {
     ffi_call(|| {
+        // SAFETY: NULL or valid as the C contract says.
         let v = unsafe { try_ref(vault, "vault")? };
+        // SAFETY: NULL or valid as the C contract says.
         let desc = unsafe { try_opt_str(description, "description")? };
+        // SAFETY: NULL or valid as the C contract says.
         let out = unsafe { try_out(job_out, "job_out")? };
         hand_out(v.vault.retrieve_inventory(desc)?, out);
         Ok(())
@@ -183,8 +261,11 @@ pub unsafe extern "C" fn oas_vault_pull_from_oss(
     job_out: *mut *mut oas_job,
 ) -> oas_result {
     ffi_call(|| {
+        // SAFETY: NULL or valid as the C contract says.
         let v = unsafe { try_ref(vault, "vault")? };
+        // SAFETY: NULL or valid as the C contract says.
         let a = unsafe { oss_args(oss_host, bucket, object, description)? };
+        // SAFETY: NULL or valid as the C contract says.
         let out = unsafe { try_out(job_out, "job_out")? };
         let job = v
             .vault
@@ -211,9 +292,13 @@ pub unsafe extern "C" fn oas_vault_push_to_oss(
     job_out: *mut *mut oas_job,
 ) -> oas_result {
     ffi_call(|| {
+        // SAFETY: NULL or valid as the C contract says.
         let v = unsafe { try_ref(vault, "vault")? };
+        // SAFETY: NULL or valid as the C contract says.
         let archive = unsafe { try_str(archive_id, "archive_id")? };
+        // SAFETY: NULL or valid as the C contract says.
         let a = unsafe { oss_args(oss_host, bucket, object, description)? };
+        // SAFETY: NULL or valid as the C contract says.
         let out = unsafe { try_out(job_out, "job_out")? };
         let job = v
             .vault

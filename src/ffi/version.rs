@@ -21,7 +21,7 @@ const NUMBER: u32 = parse(env!("CARGO_PKG_VERSION_MAJOR")) * 10_000
     + parse(env!("CARGO_PKG_VERSION_MINOR")) * 100
     + parse(env!("CARGO_PKG_VERSION_PATCH"));
 
-/// The library version as text, e.g. "0.1.0". Static: never NULL, never freed.
+/// The library version as text, e.g. "0.2.0". Static: never NULL, never freed.
 /// Thread-safe.
 #[no_mangle]
 pub extern "C" fn oas_version() -> *const c_char {
@@ -29,7 +29,7 @@ pub extern "C" fn oas_version() -> *const c_char {
 }
 
 /// The library version as a number: major * 10000 + minor * 100 + patch
-/// (0.1.0 is 100). When library and header match, it equals
+/// (0.2.0 is 200). When library and header match, it equals
 /// `OAS_VERSION_MAJOR * 10000 + OAS_VERSION_MINOR * 100 + OAS_VERSION_PATCH`
 /// of the header the program was built with. Thread-safe.
 #[no_mangle]
@@ -43,6 +43,7 @@ mod tests {
 
     #[test]
     fn text_and_number_agree_with_cargo() {
+        // SAFETY: oas_version returns a static NUL-terminated string.
         let text = unsafe { std::ffi::CStr::from_ptr(oas_version()) };
         assert_eq!(text.to_str().unwrap(), env!("CARGO_PKG_VERSION"));
         let parts: Vec<u32> = env!("CARGO_PKG_VERSION")

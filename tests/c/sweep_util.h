@@ -25,6 +25,9 @@ static char g_sentinel;
 /* Valid handles and values for every argument of the C API. */
 static struct {
   oas_client_options opts;
+  oas_upload_options upload_opts;
+  oas_download_options download_opts;
+  oas_byte_range range;
   const oas_client *client;
   oas_vault *vault;
   char vault_name[64], vault_id[64], job_id[64], upload_id[64];
@@ -175,7 +178,7 @@ static const char SWEEP_INVENTORY[] =
  * long, against the emulator named by OAS_ENDPOINT & co. */
 static inline const oas_client *sweep_client(void) {
   const oas_client *c = NULL;
-  oas_client_options_init(&F.opts);
+  oas_client_options_init(&F.opts, sizeof F.opts);
   F.opts.endpoint = getenv("OAS_ENDPOINT");
   F.opts.access_id = getenv("OAS_ACCESS_ID");
   F.opts.access_key = getenv("OAS_ACCESS_KEY");
@@ -218,15 +221,19 @@ static inline void sweep_fixture_make(const char *prefix) {
   F.out_fd = open(F.fd_path, O_WRONLY);
   F.etag = oas_etag_new();
   F.archive_len = 1000;
+  F.range.start = 0;
+  F.range.end = F.archive_len - 1;
+  oas_upload_options_init(&F.upload_opts, sizeof F.upload_opts);
+  oas_download_options_init(&F.download_opts, sizeof F.download_opts);
 
   snprintf(F.vault_name, sizeof F.vault_name, "%s-%ld", prefix, (long)getpid());
   ok = ok && oas_vault_create(F.client, F.vault_name, &F.vault) == OAS_RESULT_OK;
   if (ok) snprintf(F.vault_id, sizeof F.vault_id, "%s", oas_vault_id(F.vault));
-  ok = ok && oas_vault_upload_archive(F.vault, F.small_path, "sweep", NULL, NULL, &F.archive_id) == OAS_RESULT_OK;
-  ok = ok && oas_vault_retrieve_archive(F.vault, F.archive_id, NULL, false, 0, 0, &F.job) == OAS_RESULT_OK;
+  ok = ok && oas_vault_upload_archive(F.vault, F.small_path, "sweep", NULL, &F.archive_id) == OAS_RESULT_OK;
+  ok = ok && oas_vault_retrieve_archive(F.vault, F.archive_id, NULL, NULL, &F.job) == OAS_RESULT_OK;
   ok = ok && oas_job_wait(F.job, 10, 100, 30000) == OAS_RESULT_OK;
   if (ok) snprintf(F.job_id, sizeof F.job_id, "%s", oas_job_id(F.job));
-  ok = ok && oas_vault_initiate_uploader(F.vault, F.big_path, "sweep", &F.uploader) == OAS_RESULT_OK;
+  ok = ok && oas_vault_initiate_uploader(F.vault, F.big_path, "sweep", NULL, &F.uploader) == OAS_RESULT_OK;
   if (ok) snprintf(F.upload_id, sizeof F.upload_id, "%s", oas_uploader_id(F.uploader));
   ok = ok && oas_vault_list_all(F.client, &F.vault_list) == OAS_RESULT_OK;
   ok = ok && oas_vault_list_all_multipart_uploads(F.vault, &F.uploader_list) == OAS_RESULT_OK;

@@ -40,26 +40,26 @@ static void ranges(void) {
   const uint64_t len = F.archive_len;
 
   /* Downloads: inverted, past the end, misaligned, overflowing. */
-  EXPECT(oas_job_download_by_range(F.job, 10, 5, F.out_path, 0, false), OAS_RESULT_INVALID_ARGUMENT, "10-5");
-  EXPECT(oas_job_download_by_range(F.job, 0, len, F.out_path, 0, false), OAS_RESULT_INVALID_ARGUMENT, "");
-  EXPECT(oas_job_download_by_range(F.job, 1, len - 1, F.out_path, 0, false), OAS_RESULT_INVALID_ARGUMENT, "");
-  EXPECT(oas_job_download_by_range(F.job, 0, UINT64_MAX, F.out_path, 0, false), OAS_RESULT_INVALID_ARGUMENT, "");
-  EXPECT(oas_job_download_by_range(F.job, UINT64_MAX, UINT64_MAX, F.out_path, 0, false),
+  EXPECT(oas_job_download_by_range(F.job, &(oas_byte_range){10, 5}, F.out_path, 0, false, NULL), OAS_RESULT_INVALID_ARGUMENT, "10-5");
+  EXPECT(oas_job_download_by_range(F.job, &(oas_byte_range){0, len}, F.out_path, 0, false, NULL), OAS_RESULT_INVALID_ARGUMENT, "");
+  EXPECT(oas_job_download_by_range(F.job, &(oas_byte_range){1, len - 1}, F.out_path, 0, false, NULL), OAS_RESULT_INVALID_ARGUMENT, "");
+  EXPECT(oas_job_download_by_range(F.job, &(oas_byte_range){0, UINT64_MAX}, F.out_path, 0, false, NULL), OAS_RESULT_INVALID_ARGUMENT, "");
+  EXPECT(oas_job_download_by_range(F.job, &(oas_byte_range){UINT64_MAX, UINT64_MAX}, F.out_path, 0, false, NULL),
          OAS_RESULT_INVALID_ARGUMENT, "");
-  EXPECT(oas_job_download_by_range(F.job, MIB, MIB + 10, F.out_path, 0, false), OAS_RESULT_INVALID_ARGUMENT, "");
+  EXPECT(oas_job_download_by_range(F.job, &(oas_byte_range){MIB, MIB + 10}, F.out_path, 0, false, NULL), OAS_RESULT_INVALID_ARGUMENT, "");
   CHECK(access(F.out_path, F_OK) != 0); /* refused before the file was made */
-  EXPECT(oas_job_download_by_range_fd(F.job, 10, 5, F.out_fd, 0, false), OAS_RESULT_INVALID_ARGUMENT, "10-5");
-  EXPECT(oas_job_download_by_range_fd(F.job, 0, UINT64_MAX, F.out_fd, 0, false), OAS_RESULT_INVALID_ARGUMENT, "");
+  EXPECT(oas_job_download_by_range_fd(F.job, &(oas_byte_range){10, 5}, F.out_fd, 0, false, NULL), OAS_RESULT_INVALID_ARGUMENT, "10-5");
+  EXPECT(oas_job_download_by_range_fd(F.job, &(oas_byte_range){0, UINT64_MAX}, F.out_fd, 0, false, NULL), OAS_RESULT_INVALID_ARGUMENT, "");
 
   /* Retrievals: inverted, misaligned, beyond the archive. */
-  EXPECT(oas_vault_retrieve_archive(F.vault, F.archive_id, NULL, true, 10, 5, &job), OAS_RESULT_INVALID_ARGUMENT, "");
-  EXPECT(oas_vault_retrieve_archive(F.vault, F.archive_id, NULL, true, 5, MIB - 1, &job),
+  EXPECT(oas_vault_retrieve_archive(F.vault, F.archive_id, NULL, &(oas_byte_range){10, 5}, &job), OAS_RESULT_INVALID_ARGUMENT, "");
+  EXPECT(oas_vault_retrieve_archive(F.vault, F.archive_id, NULL, &(oas_byte_range){5, MIB - 1}, &job),
          OAS_RESULT_INVALID_ARGUMENT, "");
-  EXPECT_FAIL(oas_vault_retrieve_archive(F.vault, F.archive_id, NULL, true, 0, UINT64_MAX, &job));
-  EXPECT_FAIL(oas_vault_retrieve_archive(F.vault, F.archive_id, NULL, true, MIB, 2 * MIB - 1, &job));
-  EXPECT(oas_job_retrieve_archive_reuse(F.client, F.vault_id, F.archive_id, true, UINT64_MAX, 0, NULL, &job),
+  EXPECT_FAIL(oas_vault_retrieve_archive(F.vault, F.archive_id, NULL, &(oas_byte_range){0, UINT64_MAX}, &job));
+  EXPECT_FAIL(oas_vault_retrieve_archive(F.vault, F.archive_id, NULL, &(oas_byte_range){MIB, 2 * MIB - 1}, &job));
+  EXPECT(oas_job_retrieve_archive_reuse(F.client, F.vault_id, F.archive_id, NULL, &(oas_byte_range){UINT64_MAX, 0}, &job),
          OAS_RESULT_INVALID_ARGUMENT, "end is before start");
-  EXPECT_FAIL(oas_job_retrieve_archive_reuse(F.client, F.vault_id, F.archive_id, true, 0, UINT64_MAX, NULL, &job));
+  EXPECT_FAIL(oas_job_retrieve_archive_reuse(F.client, F.vault_id, F.archive_id, NULL, &(oas_byte_range){0, UINT64_MAX}, &job));
   CHECK(job == (oas_job *)SWEEP_SENTINEL);
 
   /* Digests of a 1000-byte file. */
@@ -79,9 +79,7 @@ static void ranges(void) {
   CHECK_OK(oas_calc_num_part(1, UINT64_MAX, &n64));
   CHECK(n64 == UINT64_MAX);
 
-  /* Options outside their domain. */
-  EXPECT(oas_job_set_download_options(F.job, MIB + 1, 0, 0), OAS_RESULT_INVALID_ARGUMENT, "range_size");
-  EXPECT(oas_job_set_download_options(F.job, UINT64_MAX, 0, 0), OAS_RESULT_INVALID_ARGUMENT, "range_size");
+  /* Options outside their domain (download options: see client_options). */
   EXPECT(oas_set_log_callback(sweep_log, NULL, 0), OAS_RESULT_INVALID_ARGUMENT, "`level`");
   EXPECT(oas_set_log_callback(sweep_log, NULL, 6), OAS_RESULT_INVALID_ARGUMENT, "`level`");
   EXPECT(oas_set_log_callback(sweep_log, NULL, UINT32_MAX), OAS_RESULT_INVALID_ARGUMENT, "`level`");
@@ -104,37 +102,37 @@ static void paths(void) {
 
   /* "" names no file: refused as an argument, naming it. */
   EXPECT(oas_etag_compute_file("", 0, OAS_SIZE_TO_END, etag, NULL), OAS_RESULT_INVALID_ARGUMENT, "`path` is an empty");
-  EXPECT(oas_job_download_to_file(F.job, "", 0, false), OAS_RESULT_INVALID_ARGUMENT, "`path` is an empty");
-  EXPECT(oas_uploader_resume(F.uploader, "", NULL, NULL, &id), OAS_RESULT_INVALID_ARGUMENT, "`path` is an empty");
+  EXPECT(oas_job_download_to_file(F.job, "", 0, false, NULL), OAS_RESULT_INVALID_ARGUMENT, "`path` is an empty");
+  EXPECT(oas_uploader_resume(F.uploader, "", NULL, &id), OAS_RESULT_INVALID_ARGUMENT, "`path` is an empty");
   EXPECT(oas_etag_compute_file(missing, 0, OAS_SIZE_TO_END, etag, NULL), OAS_RESULT_IO, missing);
   EXPECT(oas_etag_compute_file(dir, 0, OAS_SIZE_TO_END, etag, NULL), OAS_RESULT_INVALID_ARGUMENT, "regular");
   EXPECT(oas_etag_compute_file("/dev/null", 0, OAS_SIZE_TO_END, etag, NULL), OAS_RESULT_INVALID_ARGUMENT, "");
   EXPECT(oas_inventory_open(missing, &inv), OAS_RESULT_IO, missing);
   EXPECT_FAIL(oas_inventory_open(dir, &inv));
-  EXPECT(oas_vault_upload_archive(F.vault, missing, NULL, NULL, NULL, &id), OAS_RESULT_IO, missing);
-  EXPECT_FAIL(oas_vault_upload_archive(F.vault, dir, NULL, NULL, NULL, &id));
-  EXPECT(oas_vault_initiate_uploader(F.vault, missing, NULL, &u), OAS_RESULT_IO, missing);
-  EXPECT_FAIL(oas_vault_initiate_uploader(F.vault, dir, NULL, &u));
-  EXPECT(oas_uploader_resume(F.uploader, missing, NULL, NULL, &id), OAS_RESULT_IO, missing);
+  EXPECT(oas_vault_upload_archive(F.vault, missing, NULL, NULL, &id), OAS_RESULT_IO, missing);
+  EXPECT_FAIL(oas_vault_upload_archive(F.vault, dir, NULL, NULL, &id));
+  EXPECT(oas_vault_initiate_uploader(F.vault, missing, NULL, NULL, &u), OAS_RESULT_IO, missing);
+  EXPECT_FAIL(oas_vault_initiate_uploader(F.vault, dir, NULL, NULL, &u));
+  EXPECT(oas_uploader_resume(F.uploader, missing, NULL, &id), OAS_RESULT_IO, missing);
   CHECK(id == NULL && u == NULL && inv == NULL);
 
   /* Outputs that cannot be created: missing directory, a file as parent, a
    * directory as target, a place even root cannot write (/proc). */
-  EXPECT(oas_job_download_to_file(F.job, missing, 0, false), OAS_RESULT_IO, "");
-  EXPECT(oas_job_download_to_file(F.job, under_file, 0, false), OAS_RESULT_IO, "");
-  EXPECT_FAIL(oas_job_download_to_file(F.job, dir, 0, false));
-  EXPECT_FAIL(oas_job_download_to_file(F.job, "/proc/oas-unwritable", 0, false));
-  EXPECT(oas_job_download_by_range(F.job, 0, F.archive_len - 1, missing, 0, false), OAS_RESULT_IO, "");
-  EXPECT_FAIL(oas_job_download_by_range(F.job, 0, F.archive_len - 1, dir, 0, false));
-  EXPECT_FAIL(oas_job_download_by_range(F.job, 0, F.archive_len - 1, "/proc/oas-unwritable", 0, false));
+  EXPECT(oas_job_download_to_file(F.job, missing, 0, false, NULL), OAS_RESULT_IO, "");
+  EXPECT(oas_job_download_to_file(F.job, under_file, 0, false, NULL), OAS_RESULT_IO, "");
+  EXPECT_FAIL(oas_job_download_to_file(F.job, dir, 0, false, NULL));
+  EXPECT_FAIL(oas_job_download_to_file(F.job, "/proc/oas-unwritable", 0, false, NULL));
+  EXPECT(oas_job_download_by_range(F.job, &(oas_byte_range){0, F.archive_len - 1}, missing, 0, false, NULL), OAS_RESULT_IO, "");
+  EXPECT_FAIL(oas_job_download_by_range(F.job, &(oas_byte_range){0, F.archive_len - 1}, dir, 0, false, NULL));
+  EXPECT_FAIL(oas_job_download_by_range(F.job, &(oas_byte_range){0, F.archive_len - 1}, "/proc/oas-unwritable", 0, false, NULL));
   /* A directory without write permission (root writes anyway, so only as
    * another user: /proc above covers root). */
   if (geteuid() != 0) {
     char inside[4400];
     snprintf(inside, sizeof inside, "%s/out", dir);
     CHECK(chmod(dir, 0500) == 0);
-    EXPECT(oas_job_download_to_file(F.job, inside, 0, false), OAS_RESULT_IO, "");
-    EXPECT(oas_job_download_by_range(F.job, 0, F.archive_len - 1, inside, 0, false), OAS_RESULT_IO, "");
+    EXPECT(oas_job_download_to_file(F.job, inside, 0, false, NULL), OAS_RESULT_IO, "");
+    EXPECT(oas_job_download_by_range(F.job, &(oas_byte_range){0, F.archive_len - 1}, inside, 0, false, NULL), OAS_RESULT_IO, "");
     CHECK(chmod(dir, 0700) == 0);
   }
   CHECK(rmdir(dir) == 0); /* still empty: nothing was left inside */
@@ -156,18 +154,18 @@ static void descriptors(void) {
   EXPECT_FAIL(oas_etag_compute_fd(wronly, 0, OAS_SIZE_TO_END, etag, NULL));
   EXPECT(oas_etag_compute_fd(p[0], 0, OAS_SIZE_TO_END, etag, NULL), OAS_RESULT_INVALID_ARGUMENT, "");
 
-  EXPECT(oas_vault_upload_fd(F.vault, -1, NULL, NULL, NULL, &id), OAS_RESULT_INVALID_ARGUMENT, "");
-  EXPECT_FAIL(oas_vault_upload_fd(F.vault, closed, NULL, NULL, NULL, &id));
-  EXPECT_FAIL(oas_vault_upload_fd(F.vault, INT_MAX, NULL, NULL, NULL, &id));
-  EXPECT_FAIL(oas_vault_upload_fd(F.vault, wronly, NULL, NULL, NULL, &id));
+  EXPECT(oas_vault_upload_fd(F.vault, -1, NULL, NULL, &id), OAS_RESULT_INVALID_ARGUMENT, "");
+  EXPECT_FAIL(oas_vault_upload_fd(F.vault, closed, NULL, NULL, &id));
+  EXPECT_FAIL(oas_vault_upload_fd(F.vault, INT_MAX, NULL, NULL, &id));
+  EXPECT_FAIL(oas_vault_upload_fd(F.vault, wronly, NULL, NULL, &id));
   close(p[1]); /* an empty stream: nothing to archive */
-  EXPECT_FAIL(oas_vault_upload_fd(F.vault, p[0], NULL, NULL, NULL, &id));
+  EXPECT_FAIL(oas_vault_upload_fd(F.vault, p[0], NULL, NULL, &id));
   CHECK(id == NULL);
 
-  EXPECT(oas_job_download_by_range_fd(F.job, 0, F.archive_len - 1, -1, 0, false), OAS_RESULT_INVALID_ARGUMENT, "");
-  EXPECT_FAIL(oas_job_download_by_range_fd(F.job, 0, F.archive_len - 1, closed, 0, false));
-  EXPECT_FAIL(oas_job_download_by_range_fd(F.job, 0, F.archive_len - 1, INT_MAX, 0, false));
-  EXPECT_FAIL(oas_job_download_by_range_fd(F.job, 0, F.archive_len - 1, rdonly, 0, false));
+  EXPECT(oas_job_download_by_range_fd(F.job, &(oas_byte_range){0, F.archive_len - 1}, -1, 0, false, NULL), OAS_RESULT_INVALID_ARGUMENT, "");
+  EXPECT_FAIL(oas_job_download_by_range_fd(F.job, &(oas_byte_range){0, F.archive_len - 1}, closed, 0, false, NULL));
+  EXPECT_FAIL(oas_job_download_by_range_fd(F.job, &(oas_byte_range){0, F.archive_len - 1}, INT_MAX, 0, false, NULL));
+  EXPECT_FAIL(oas_job_download_by_range_fd(F.job, &(oas_byte_range){0, F.archive_len - 1}, rdonly, 0, false, NULL));
   close(wronly);
   close(rdonly);
   close(p[0]);
@@ -185,7 +183,8 @@ static void client_options(void) {
     EXPECT(oas_client_new(&o, &c), code, needle); \
   } while (0)
   WITH(size, 0, OAS_RESULT_INVALID_ARGUMENT, "oas_client_options_init");
-  WITH(size, sizeof o - 1, OAS_RESULT_INVALID_ARGUMENT, "oas_client_options_init");
+  WITH(size, 8, OAS_RESULT_INVALID_ARGUMENT, "oas_client_options_init"); /* not the 4 first fields */
+  WITH(size, 5000, OAS_RESULT_INVALID_ARGUMENT, "oas_client_options_init"); /* garbage size */
   WITH(endpoint, SWEEP_BAD_UTF8, OAS_RESULT_INVALID_UTF8, "opts->endpoint");
   WITH(access_id, SWEEP_BAD_UTF8, OAS_RESULT_INVALID_UTF8, "opts->access_id");
   WITH(access_key, SWEEP_BAD_UTF8, OAS_RESULT_INVALID_UTF8, "opts->access_key");
@@ -219,10 +218,45 @@ static void client_options(void) {
       o.part_size = bad_parts[i];
       CHECK_OK(oas_client_new(&o, &c));
       CHECK_OK(oas_vault_get_by_id(c, F.vault_id, &v));
-      EXPECT(oas_vault_initiate_uploader(v, F.big_path, NULL, &u), OAS_RESULT_INVALID_ARGUMENT, "part size");
+      EXPECT(oas_vault_initiate_uploader(v, F.big_path, NULL, NULL, &u), OAS_RESULT_INVALID_ARGUMENT, "part size");
       CHECK(u == NULL);
       oas_vault_free(v);
       oas_client_free(c);
+    }
+    /* The same through the per-upload options, on the fixture's client. */
+    for (i = 0; i < sizeof bad_parts / sizeof bad_parts[0]; i++) {
+      oas_upload_options uo;
+      oas_uploader *u = NULL;
+      char *id = NULL;
+      CHECK_OK(oas_upload_options_init(&uo, sizeof uo));
+      uo.part_size = bad_parts[i];
+      EXPECT(oas_vault_initiate_uploader(F.vault, F.big_path, NULL, &uo, &u), OAS_RESULT_INVALID_ARGUMENT,
+             "part size");
+      uo.upload_threshold = 1;
+      EXPECT(oas_vault_upload_archive(F.vault, F.big_path, NULL, &uo, &id), OAS_RESULT_INVALID_ARGUMENT,
+             "part size");
+      CHECK(u == NULL && id == NULL);
+    }
+    {
+      oas_upload_options uo;
+      oas_download_options dl;
+      char *id = NULL;
+      CHECK_OK(oas_upload_options_init(&uo, sizeof uo));
+      uo.workers = 257;
+      EXPECT(oas_vault_upload_archive(F.vault, F.small_path, NULL, &uo, &id), OAS_RESULT_INVALID_ARGUMENT,
+             "workers");
+      CHECK_OK(oas_download_options_init(&dl, sizeof dl));
+      dl.range_size = MIB + 1;
+      EXPECT(oas_job_download_to_file(F.job, F.out_path, 0, false, &dl), OAS_RESULT_INVALID_ARGUMENT,
+             "range_size");
+      dl.range_size = UINT64_MAX;
+      EXPECT(oas_job_download_to_file(F.job, F.out_path, 0, false, &dl), OAS_RESULT_INVALID_ARGUMENT,
+             "range_size");
+      CHECK_OK(oas_download_options_init(&dl, sizeof dl));
+      dl.workers = 1000;
+      EXPECT(oas_job_download_to_file(F.job, F.out_path, 0, false, &dl), OAS_RESULT_INVALID_ARGUMENT,
+             "workers");
+      CHECK(id == NULL);
     }
   }
   unlink(garbage);
@@ -270,32 +304,39 @@ static void cancelled_handles(void) {
   oas_job *job = NULL;
   oas_uploader *u = NULL, *r = NULL;
   struct stopper s;
+  oas_download_options dl;
+  oas_upload_options uo;
 
   /* A job whose download was cancelled from its progress callback stays
    * usable: getters, status, and the next download resumes and verifies. */
-  CHECK_OK(oas_vault_upload_archive(F.vault, src, "cancel", NULL, NULL, &id));
-  CHECK_OK(oas_vault_retrieve_archive(F.vault, id, NULL, false, 0, 0, &job));
+  CHECK_OK(oas_vault_upload_archive(F.vault, src, "cancel", NULL, &id));
+  CHECK_OK(oas_vault_retrieve_archive(F.vault, id, NULL, NULL, &job));
   CHECK_OK(oas_job_wait(job, 10, 100, 30000));
-  CHECK_OK(oas_job_set_download_options(job, MIB, 1, 0));
+  CHECK_OK(oas_download_options_init(&dl, sizeof dl));
+  dl.range_size = MIB;
+  dl.workers = 1;
   memset(&s, 0, sizeof s);
   s.job = job;
-  CHECK_OK(oas_job_set_progress_callback(job, stop_on_first, &s));
-  EXPECT(oas_job_download_to_file(job, F.out_path, 0, false), OAS_RESULT_CANCELLED, "");
+  dl.progress = stop_on_first;
+  dl.userdata = &s;
+  EXPECT(oas_job_download_to_file(job, F.out_path, 0, false, &dl), OAS_RESULT_CANCELLED, "");
   CHECK(oas_job_size_completed(job) < len);
   CHECK(strlen(oas_job_id(job)) > 0);
   CHECK_OK(oas_job_outcome(job));
   CHECK_OK(oas_job_update_status(job));
   s.how = 1;
   s.calls = 0;
-  EXPECT(oas_job_download_by_range(job, 0, len - 1, F.out_path, 0, false), OAS_RESULT_CANCELLED, "");
+  EXPECT(oas_job_download_by_range(job, &(oas_byte_range){0, len - 1}, F.out_path, 0, false, &dl),
+         OAS_RESULT_CANCELLED, "");
   CHECK(access(F.out_path, F_OK) != 0); /* a failed range download removes its file */
   s.calls = 0;
-  EXPECT(oas_job_download_by_range_fd(job, 0, len - 1, F.out_fd, 0, false), OAS_RESULT_CANCELLED, "");
+  EXPECT(oas_job_download_by_range_fd(job, &(oas_byte_range){0, len - 1}, F.out_fd, 0, false, &dl),
+         OAS_RESULT_CANCELLED, "");
   s.how = 0;
   s.calls = 0;
-  EXPECT(oas_job_download_to_file(job, F.out_path, 0, false), OAS_RESULT_CANCELLED, "");
-  CHECK_OK(oas_job_set_progress_callback(job, NULL, NULL));
-  CHECK_OK(oas_job_download_to_file(job, F.out_path, 0, false));
+  EXPECT(oas_job_download_to_file(job, F.out_path, 0, false, &dl), OAS_RESULT_CANCELLED, "");
+  /* Options belong to one call: the next one, without a callback, runs. */
+  CHECK_OK(oas_job_download_to_file(job, F.out_path, 0, false, NULL));
   CHECK(file_is(F.out_path, data, len));
   snprintf(journal, sizeof journal, "%s.oas", F.out_path);
   CHECK(access(journal, F_OK) != 0);
@@ -306,40 +347,43 @@ static void cancelled_handles(void) {
 
   /* An uploader aborted on the server from its own progress callback: the
    * transfer stops, and every later transfer call fails with a message. */
-  CHECK_OK(oas_vault_initiate_uploader(F.vault, src, NULL, &u));
+  CHECK_OK(oas_vault_initiate_uploader(F.vault, src, NULL, NULL, &u));
   memset(&s, 0, sizeof s);
   s.uploader = u;
   s.how = 2;
-  EXPECT_FAIL(oas_uploader_start(u, stop_on_first, &s, &again));
+  CHECK_OK(oas_upload_options_init(&uo, sizeof uo));
+  uo.progress = stop_on_first;
+  uo.userdata = &s;
+  EXPECT_FAIL(oas_uploader_start(u, &uo, &again));
   CHECK(s.cancel_rc == OAS_RESULT_OK);
   CHECK(again == NULL);
-  EXPECT(oas_uploader_start(u, NULL, NULL, &again), OAS_RESULT_INVALID_STATE, "aborted");
-  EXPECT(oas_uploader_resume(u, src, NULL, NULL, &again), OAS_RESULT_INVALID_STATE, "aborted");
+  EXPECT(oas_uploader_start(u, NULL, &again), OAS_RESULT_INVALID_STATE, "aborted");
+  EXPECT(oas_uploader_resume(u, src, NULL, &again), OAS_RESULT_INVALID_STATE, "aborted");
   EXPECT(oas_uploader_cancel(u), OAS_RESULT_INVALID_STATE, "aborted");
-  EXPECT(oas_vault_recover_uploader(F.vault, oas_uploader_id(u), &r), OAS_RESULT_SERVER, "UploadIdNotExists");
+  EXPECT(oas_vault_recover_uploader(F.vault, oas_uploader_id(u), &r), OAS_RESULT_NOT_FOUND, "UploadIdNotExists");
   CHECK(again == NULL && r == NULL);
-  CHECK(oas_uploader_id(u) != NULL && oas_uploader_part_size(u) == MIB);
+  CHECK(oas_uploader_id(u)[0] != '\0' && oas_uploader_part_size(u) == MIB);
   oas_uploader_free(u);
 
   /* An uploader stopped from its callback stays resumable. */
-  CHECK_OK(oas_vault_initiate_uploader(F.vault, src, NULL, &u));
+  CHECK_OK(oas_vault_initiate_uploader(F.vault, src, NULL, NULL, &u));
   memset(&s, 0, sizeof s);
   s.uploader = u;
   s.how = 3;
-  EXPECT(oas_uploader_start(u, stop_on_first, &s, &again), OAS_RESULT_CANCELLED, "");
+  EXPECT(oas_uploader_start(u, &uo, &again), OAS_RESULT_CANCELLED, "");
   CHECK_OK(oas_vault_recover_uploader(F.vault, oas_uploader_id(u), &r));
-  CHECK_OK(oas_uploader_resume(r, src, NULL, NULL, &again));
+  CHECK_OK(oas_uploader_resume(r, src, NULL, &again));
   CHECK(again != NULL);
   /* Completed: this handle refuses at once. Another handle to the same id
    * repeats Complete (spec: the service answers it with the same archive for
    * a while) and gets that archive, because its size and tree etag match the
    * file; that is how a client whose Complete answers were lost finishes. */
-  EXPECT(oas_uploader_resume(r, src, NULL, NULL, &id), OAS_RESULT_INVALID_STATE, "already complete");
-  EXPECT(oas_uploader_start(r, NULL, NULL, &id), OAS_RESULT_INVALID_STATE, "");
+  EXPECT(oas_uploader_resume(r, src, NULL, &id), OAS_RESULT_INVALID_STATE, "already complete");
+  EXPECT(oas_uploader_start(r, NULL, &id), OAS_RESULT_INVALID_STATE, "");
   EXPECT(oas_uploader_cancel(r), OAS_RESULT_INVALID_STATE, "already complete");
   oas_string_free(id); /* the archive of the first upload above */
   id = NULL;
-  CHECK_OK(oas_uploader_resume(u, src, NULL, NULL, &id));
+  CHECK_OK(oas_uploader_resume(u, src, NULL, &id));
   CHECK(id != NULL && again != NULL && strcmp(id, again) == 0);
   oas_string_free(again);
   oas_uploader_free(r);

@@ -19,7 +19,7 @@ int main(void) {
   CHECK_ERR(oas_client_new(&o, &c), OAS_RESULT_INVALID_ARGUMENT, "oas_client_options_init");
   CHECK(c == NULL);
   CHECK_ERR(oas_client_new(NULL, &c), OAS_RESULT_NULL_ARGUMENT, "`opts`");
-  oas_client_options_init(&o);
+  oas_client_options_init(&o, sizeof o);
   CHECK(o.size == sizeof o);
   CHECK(o.workers == 8 && o.upload_threshold == 64u * 1024 * 1024 && o.verify_tls);
   CHECK_ERR(oas_client_new(&o, &c), OAS_RESULT_NULL_ARGUMENT, "opts->endpoint");
@@ -52,28 +52,32 @@ int main(void) {
 
   CHECK_ERR(oas_vault_delete(NULL), OAS_RESULT_NULL_ARGUMENT, "`vault`");
   CHECK_ERR(oas_vault_refresh(NULL), OAS_RESULT_NULL_ARGUMENT, "`vault`");
-  CHECK_ERR(oas_vault_upload_archive(NULL, "/tmp/x", NULL, NULL, NULL, &archive),
+  CHECK_ERR(oas_vault_upload_archive(NULL, "/tmp/x", NULL, NULL, &archive),
             OAS_RESULT_NULL_ARGUMENT, "`vault`");
-  CHECK_ERR(oas_vault_upload_fd(NULL, 0, NULL, NULL, NULL, &archive), OAS_RESULT_NULL_ARGUMENT,
+  CHECK_ERR(oas_vault_upload_fd(NULL, 0, NULL, NULL, &archive), OAS_RESULT_NULL_ARGUMENT,
             "`vault`");
-  CHECK_ERR(oas_vault_initiate_uploader(NULL, "/tmp/x", NULL, &u), OAS_RESULT_NULL_ARGUMENT,
+  CHECK_ERR(oas_vault_initiate_uploader(NULL, "/tmp/x", NULL, NULL, &u), OAS_RESULT_NULL_ARGUMENT,
             "`vault`");
   CHECK_ERR(oas_vault_recover_uploader(NULL, "id", &u), OAS_RESULT_NULL_ARGUMENT, "`vault`");
   CHECK_ERR(oas_vault_list_all_multipart_uploads(NULL, NULL), OAS_RESULT_NULL_ARGUMENT, "`vault`");
   CHECK_ERR(oas_vault_delete_archive(NULL, "a"), OAS_RESULT_NULL_ARGUMENT, "`vault`");
   CHECK(archive == NULL && u == NULL);
 
-  /* Getters and frees accept NULL. */
-  CHECK(oas_vault_id(NULL) == NULL && oas_vault_name(NULL) == NULL);
-  CHECK(oas_vault_creation_date(NULL) == NULL && oas_vault_last_inventory_date(NULL) == NULL);
+  /* Getters and frees accept NULL; string getters give "" (one NULL rule). */
+  CHECK_STR(oas_vault_id(NULL), "");
+  CHECK_STR(oas_vault_name(NULL), "");
+  CHECK_STR(oas_vault_creation_date(NULL), "");
+  CHECK_STR(oas_vault_last_inventory_date(NULL), "");
   CHECK(oas_vault_number_of_archives(NULL) == -1 && oas_vault_size(NULL) == -1);
   CHECK(oas_vault_list_len(NULL) == 0 && oas_vault_list_get(NULL, 0) == NULL);
-  CHECK(oas_uploader_id(NULL) == NULL && oas_uploader_description(NULL) == NULL);
-  CHECK(oas_uploader_creation_date(NULL) == NULL && oas_uploader_part_size(NULL) == 0);
+  CHECK_STR(oas_uploader_id(NULL), "");
+  CHECK_STR(oas_uploader_description(NULL), "");
+  CHECK_STR(oas_uploader_creation_date(NULL), "");
+  CHECK(oas_uploader_part_size(NULL) == 0);
   CHECK(oas_uploader_size_total(NULL) == 0 && oas_uploader_size_completed(NULL) == 0);
   CHECK(oas_uploader_list_len(NULL) == 0 && oas_uploader_list_get(NULL, 0) == NULL);
-  CHECK_ERR(oas_uploader_start(NULL, NULL, NULL, &archive), OAS_RESULT_NULL_ARGUMENT, "`uploader`");
-  CHECK_ERR(oas_uploader_resume(NULL, "/tmp/x", NULL, NULL, &archive), OAS_RESULT_NULL_ARGUMENT,
+  CHECK_ERR(oas_uploader_start(NULL, NULL, &archive), OAS_RESULT_NULL_ARGUMENT, "`uploader`");
+  CHECK_ERR(oas_uploader_resume(NULL, "/tmp/x", NULL, &archive), OAS_RESULT_NULL_ARGUMENT,
             "`uploader`");
   CHECK_ERR(oas_uploader_cancel(NULL), OAS_RESULT_NULL_ARGUMENT, "`uploader`");
   oas_uploader_stop(NULL);

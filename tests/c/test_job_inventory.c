@@ -75,11 +75,11 @@ static void inventory_bad_input(void) {
 static void job_bad_input(void) {
   const oas_client *client = NULL;
   oas_job *job = NULL;
-  uint64_t s = 7, e = 9;
+  oas_byte_range r = {7, 9};
   const char bad_utf8[] = {'v', (char)0xff, 0};
 
   oas_client_options opts;
-  oas_client_options_init(&opts);
+  oas_client_options_init(&opts, sizeof opts);
   opts.endpoint = NULL;
   opts.access_id = "id";
   opts.access_key = "key";
@@ -101,9 +101,9 @@ static void job_bad_input(void) {
   CHECK_ERR(oas_job_describe(client, bad_utf8, "j", &job), OAS_RESULT_INVALID_UTF8, "`vault_id`");
   CHECK_ERR(oas_job_describe(client, "a/b", "j", &job), OAS_RESULT_INVALID_ARGUMENT, "vault id");
   CHECK_ERR(oas_job_describe(client, "v", "j", &job), OAS_RESULT_TRANSPORT, "DescribeJob");
-  CHECK_ERR(oas_job_retrieve_archive_reuse(client, "v", "a", true, 10, 5, NULL, &job),
+  CHECK_ERR(oas_job_retrieve_archive_reuse(client, "v", "a", NULL, &(oas_byte_range){10, 5}, &job),
             OAS_RESULT_INVALID_ARGUMENT, "end is before start");
-  CHECK_ERR(oas_job_retrieve_archive_reuse(client, "v", "a", false, 0, 0, bad_utf8, &job),
+  CHECK_ERR(oas_job_retrieve_archive_reuse(client, "v", "a", bad_utf8, NULL, &job),
             OAS_RESULT_INVALID_UTF8, "`description`");
   CHECK(job == NULL);
 
@@ -111,14 +111,13 @@ static void job_bad_input(void) {
   CHECK_ERR(oas_job_update_status(NULL), OAS_RESULT_NULL_ARGUMENT, "`job`");
   CHECK_ERR(oas_job_wait(NULL, 1, 1, 1), OAS_RESULT_NULL_ARGUMENT, "`job`");
   CHECK_ERR(oas_job_outcome(NULL), OAS_RESULT_NULL_ARGUMENT, "`job`");
-  CHECK_ERR(oas_job_download_to_file(NULL, "/tmp/x", 0, true), OAS_RESULT_NULL_ARGUMENT, "`job`");
-  CHECK_ERR(oas_job_download_by_range(NULL, 0, 1, "/tmp/x", 0, true), OAS_RESULT_NULL_ARGUMENT,
+  CHECK_ERR(oas_job_download_to_file(NULL, "/tmp/x", 0, true, NULL), OAS_RESULT_NULL_ARGUMENT, "`job`");
+  CHECK_ERR(oas_job_download_by_range(NULL, &(oas_byte_range){0, 1}, "/tmp/x", 0, true, NULL), OAS_RESULT_NULL_ARGUMENT,
             "`job`");
-  CHECK_ERR(oas_job_download_by_range_fd(NULL, 0, 1, 1, 0, true), OAS_RESULT_NULL_ARGUMENT, "`job`");
-  CHECK_ERR(oas_job_set_download_options(NULL, 0, 0, 0), OAS_RESULT_NULL_ARGUMENT, "`job`");
-  CHECK_ERR(oas_job_set_progress_callback(NULL, NULL, NULL), OAS_RESULT_NULL_ARGUMENT, "`job`");
-  CHECK_ERR(oas_job_retrieval_byte_range(NULL, &s, &e), OAS_RESULT_NULL_ARGUMENT, "`job`");
-  CHECK(s == 7 && e == 9);
+  CHECK_ERR(oas_job_download_by_range_fd(NULL, &(oas_byte_range){0, 1}, 1, 0, true, NULL), OAS_RESULT_NULL_ARGUMENT, "`job`");
+  CHECK_ERR(oas_job_download_by_range(NULL, NULL, "/tmp/x", 0, true, NULL), OAS_RESULT_NULL_ARGUMENT, "`job`");
+  CHECK_ERR(oas_job_retrieval_byte_range(NULL, &r), OAS_RESULT_NULL_ARGUMENT, "`job`");
+  CHECK(r.start == 7 && r.end == 9);
   CHECK_STR(oas_job_id(NULL), "");
   CHECK_STR(oas_job_status_message(NULL), "");
   CHECK(oas_job_archive_size(NULL) == -1);

@@ -34,12 +34,20 @@ int main(void) {
   CHECK(count == 8 && r[0].start == 0 && r[7].end == 49);
   for (i = 1; i < count; i++) CHECK(r[i].start == r[i - 1].end + 1);
 
-  /* Part sizes: default 64 MiB, valid requests kept, invalid ones replaced,
-   * doubled (power of two MiB) to stay within 10 000 parts. */
+  /* Part sizes: default 64 MiB, valid requests kept, invalid ones (not a
+   * multiple of 1 MiB, below 64 MiB, larger than the archive) replaced,
+   * doubled (power of two MiB) to stay within 10 000 parts: the SDK's
+   * Uploader.calc_part_size. */
   CHECK_OK(oas_calc_part_size(100 * MIB, 0, &part));
   CHECK(part == 64 * MIB);
-  CHECK_OK(oas_calc_part_size(100 * MIB, 128 * MIB, &part));
+  CHECK_OK(oas_calc_part_size(256 * MIB, 128 * MIB, &part));
   CHECK(part == 128 * MIB);
+  CHECK_OK(oas_calc_part_size(100 * MIB, 100 * MIB, &part));
+  CHECK(part == 100 * MIB);
+  CHECK_OK(oas_calc_part_size(100 * MIB, 101 * MIB, &part)); /* issue 10, defect 8 */
+  CHECK(part == 64 * MIB);
+  CHECK_OK(oas_calc_part_size(100 * MIB, 128 * MIB, &part));
+  CHECK(part == 64 * MIB);
   CHECK_OK(oas_calc_part_size(100 * MIB, 32 * MIB, &part));
   CHECK(part == 64 * MIB);
   CHECK_OK(oas_calc_part_size(100 * MIB, 64 * MIB + 1, &part));

@@ -40,9 +40,44 @@ static int same_bytes(const char *path, const unsigned char *data, size_t len) {
 /* A server failure carries the HTTP status, the server code and a request id. */
 static void check_server_error(unsigned status, const char *code) {
   const oas_error *e = oas_last_error();
+  oas_error *copy;
+  size_t i, n;
+  int saw_request_id = 0;
   CHECK(oas_error_http_status(e) == status);
   CHECK_STR(oas_error_server_code(e), code);
   CHECK(strlen(oas_error_request_id(e)) > 0);
+  /* The server's own message, apart from the composed sentence that holds it. */
+  CHECK(oas_error_server_message(e)[0] != '\0');
+  CHECK(strstr(oas_error_message(e), oas_error_server_message(e)) != NULL);
+  CHECK(strcmp(oas_error_message(e), oas_error_server_message(e)) != 0);
+  /* Every response header, by index, agrees with the lookup by name. */
+  n = oas_error_header_count(e);
+  CHECK(n >= 2);
+  for (i = 0; i < n; i++) {
+    const char *name = oas_error_header_name(e, i);
+    CHECK(name[0] != '\0');
+    CHECK_STR(oas_error_header(e, name), oas_error_header_value(e, i));
+    if (strcmp(name, "x-oas-request-id") == 0) {
+      saw_request_id = 1;
+      CHECK_STR(oas_error_header_value(e, i), oas_error_request_id(e));
+    }
+  }
+  CHECK(saw_request_id);
+  CHECK_STR(oas_error_header_name(e, n), "");
+  CHECK_STR(oas_error_header_value(e, (size_t)-1), "");
+  /* A copy outlives the next call, which clears the thread's slot. */
+  copy = oas_error_dup(e);
+  CHECK(copy != NULL && copy != e);
+  CHECK_OK(oas_calc_num_part(1, 1, &(uint64_t){0}));
+  CHECK(oas_last_error() == NULL);
+  CHECK(oas_error_http_status(copy) == status);
+  CHECK_STR(oas_error_server_code(copy), code);
+  CHECK(oas_error_header_count(copy) == n);
+  CHECK(oas_error_code(copy) == OAS_RESULT_NOT_FOUND || status != 404);
+  CHECK(oas_error_kind(copy) == OAS_ERROR_KIND_SERVER);
+  oas_error_free(copy);
+  oas_error_free(NULL);
+  CHECK(oas_error_dup(NULL) == NULL);
 }
 
 static struct {
@@ -66,31 +101,37 @@ static char *round_trip(const oas_client *c, const oas_vault *v, const unsigned 
   char *fd_out = temp_file_with(data, 0);
   char *archive = NULL, tree[OAS_DIGEST_BUF_LEN];
   oas_job *job = NULL, *again = NULL;
-  uint64_t start = 0, end = 0, slice_end;
+  uint64_t start = 0, slice_end;
+  oas_byte_range r = {1, 1};
+  oas_upload_options uo;
+  oas_download_options dl;
   int fd;
 
   memset(&g_progress, 0, sizeof g_progress);
-  CHECK_OK(oas_vault_upload_archive(v, src, "round trip", count_progress, NULL, &archive));
+  CHECK_OK(oas_upload_options_init(&uo, sizeof uo));
+  uo.progress = count_progress;
+  CHECK_OK(oas_vault_upload_archive(v, src, "round trip", &uo, &archive));
   CHECK(archive != NULL && strlen(archive) == 32);
   CHECK(g_progress.done == len && g_progress.total == len);
   CHECK_OK(oas_etag_compute_buffer(data, len, NULL, tree));
 
-  CHECK_OK(oas_job_retrieve_archive_reuse(c, oas_vault_id(v), archive, false, 0, 0, "rt", &job));
+  CHECK_OK(oas_job_retrieve_archive_reuse(c, oas_vault_id(v), archive, "rt", NULL, &job));
   CHECK_OK(oas_job_wait(job, 20, 200, 30000));
   CHECK_STR(oas_job_status_code(job), "Succeeded");
   CHECK_STR(oas_job_archive_id(job), archive);
   CHECK(oas_job_archive_size(job) == (int64_t)len);
   CHECK_STR(oas_job_etag(job), tree);
-  CHECK_OK(oas_job_retrieval_byte_range(job, &start, &end));
-  CHECK(start == 0 && end == len - 1);
+  CHECK_OK(oas_job_retrieval_byte_range(job, &r));
+  CHECK(r.start == 0 && r.end == len - 1);
   /* A second request for the same archive reuses the finished job. */
-  CHECK_OK(oas_job_retrieve_archive_reuse(c, oas_vault_id(v), archive, false, 0, 0, "rt", &again));
+  CHECK_OK(oas_job_retrieve_archive_reuse(c, oas_vault_id(v), archive, "rt", NULL, &again));
   CHECK_STR(oas_job_id(again), oas_job_id(job));
   oas_job_free(again);
 
   memset(&g_progress, 0, sizeof g_progress);
-  CHECK_OK(oas_job_set_progress_callback(job, count_progress, NULL));
-  CHECK_OK(oas_job_download_to_file(job, out, 0, false));
+  CHECK_OK(oas_download_options_init(&dl, sizeof dl));
+  dl.progress = count_progress;
+  CHECK_OK(oas_job_download_to_file(job, out, 0, false, &dl));
   CHECK(same_bytes(out, data, len));
   CHECK(g_progress.calls >= 1 && g_progress.done == len);
   CHECK(oas_job_size_completed(job) == len);
@@ -102,7 +143,7 @@ static char *round_trip(const oas_client *c, const oas_vault *v, const unsigned 
   fd = open(fd_out, O_WRONLY);
   CHECK(fd >= 0);
   CHECK(write(fd, "hdr", 3) == 3);
-  CHECK_OK(oas_job_download_by_range_fd(job, start, slice_end, fd, 64 * 1024, false));
+  CHECK_OK(oas_job_download_by_range_fd(job, &(oas_byte_range){start, slice_end}, fd, 64 * 1024, false, NULL));
   close(fd);
   {
     size_t got = 0;
@@ -140,9 +181,12 @@ static void bad_input(const oas_client *c, oas_vault *v, const char *archive, si
   CHECK_ERR(oas_vault_create(c, "x", &other), OAS_RESULT_INVALID_ARGUMENT, "vault name");
   CHECK_ERR(oas_vault_create(c, NULL, &other), OAS_RESULT_NULL_ARGUMENT, "`name`");
   CHECK(other == NULL);
-  CHECK_ERR(oas_vault_get_by_name(c, "no-such-vault-here", &other), OAS_RESULT_INVALID_ARGUMENT,
+  /* Not found: by name (no request failed, so no HTTP status) and by id. */
+  CHECK_ERR(oas_vault_get_by_name(c, "no-such-vault-here", &other), OAS_RESULT_NOT_FOUND,
             "no-such-vault-here");
-  CHECK_ERR(oas_vault_get_by_id(c, zeros, &other), OAS_RESULT_SERVER, "");
+  CHECK(oas_error_http_status(oas_last_error()) == 0);
+  CHECK(oas_error_kind(oas_last_error()) == OAS_ERROR_KIND_SERVER);
+  CHECK_ERR(oas_vault_get_by_id(c, zeros, &other), OAS_RESULT_NOT_FOUND, "");
   check_server_error(404, "VaultNotExists");
   CHECK(other == NULL);
   /* The vault holds archives, so the service refuses to delete it. */
@@ -150,68 +194,69 @@ static void bad_input(const oas_client *c, oas_vault *v, const char *archive, si
   CHECK(oas_error_http_status(oas_last_error()) >= 400);
 
   /* Uploads: missing and empty files, NULL arguments, unknown upload ids. */
-  CHECK_ERR(oas_vault_upload_archive(v, "/nonexistent/oas-file", NULL, NULL, NULL, &out),
+  CHECK_ERR(oas_vault_upload_archive(v, "/nonexistent/oas-file", NULL, NULL, &out),
             OAS_RESULT_IO, "/nonexistent/oas-file");
-  CHECK_ERR(oas_vault_upload_archive(v, empty, NULL, NULL, NULL, &out),
+  CHECK_ERR(oas_vault_upload_archive(v, empty, NULL, NULL, &out),
             OAS_RESULT_INVALID_ARGUMENT, "");
-  CHECK_ERR(oas_vault_upload_archive(v, NULL, NULL, NULL, NULL, &out), OAS_RESULT_NULL_ARGUMENT,
+  CHECK_ERR(oas_vault_upload_archive(v, NULL, NULL, NULL, &out), OAS_RESULT_NULL_ARGUMENT,
             "`path`");
-  CHECK_ERR(oas_vault_upload_archive(v, small, NULL, NULL, NULL, NULL), OAS_RESULT_NULL_ARGUMENT,
+  CHECK_ERR(oas_vault_upload_archive(v, small, NULL, NULL, NULL), OAS_RESULT_NULL_ARGUMENT,
             "`archive_id_out`");
   CHECK(out == NULL);
-  CHECK_ERR(oas_vault_initiate_uploader(v, "/nonexistent/oas-file", NULL, &u), OAS_RESULT_IO,
+  CHECK_ERR(oas_vault_initiate_uploader(v, "/nonexistent/oas-file", NULL, NULL, &u), OAS_RESULT_IO,
             "/nonexistent/oas-file");
-  CHECK_ERR(oas_vault_recover_uploader(v, zeros, &u), OAS_RESULT_SERVER, "");
+  CHECK_ERR(oas_vault_recover_uploader(v, zeros, &u), OAS_RESULT_NOT_FOUND, "");
   CHECK(oas_error_http_status(oas_last_error()) == 404);
   CHECK_ERR(oas_vault_recover_uploader(v, NULL, &u), OAS_RESULT_NULL_ARGUMENT, "`upload_id`");
   CHECK(u == NULL);
-  CHECK_ERR(oas_uploader_start(NULL, NULL, NULL, &out), OAS_RESULT_NULL_ARGUMENT, "`uploader`");
-  CHECK_ERR(oas_uploader_resume(NULL, small, NULL, NULL, &out), OAS_RESULT_NULL_ARGUMENT,
+  CHECK_ERR(oas_uploader_start(NULL, NULL, &out), OAS_RESULT_NULL_ARGUMENT, "`uploader`");
+  CHECK_ERR(oas_uploader_resume(NULL, small, NULL, &out), OAS_RESULT_NULL_ARGUMENT,
             "`uploader`");
   CHECK_ERR(oas_uploader_cancel(NULL), OAS_RESULT_NULL_ARGUMENT, "`uploader`");
   CHECK_ERR(oas_vault_delete_archive(v, NULL), OAS_RESULT_NULL_ARGUMENT, "`archive_id`");
-  CHECK_ERR(oas_vault_delete_archive(v, zeros), OAS_RESULT_SERVER, "");
+  CHECK_ERR(oas_vault_delete_archive(v, zeros), OAS_RESULT_NOT_FOUND, "");
   CHECK(oas_error_http_status(oas_last_error()) == 404);
 
   /* Jobs: unknown ids, invalid ranges (checked before any request). */
-  CHECK_ERR(oas_job_describe(c, oas_vault_id(v), zeros, &job), OAS_RESULT_SERVER, "");
+  CHECK_ERR(oas_job_describe(c, oas_vault_id(v), zeros, &job), OAS_RESULT_NOT_FOUND, "");
   check_server_error(404, "JobNotExists");
   CHECK_ERR(oas_job_describe(c, NULL, zeros, &job), OAS_RESULT_NULL_ARGUMENT, "`vault_id`");
-  CHECK_ERR(oas_job_retrieve_archive_reuse(NULL, oas_vault_id(v), archive, false, 0, 0, NULL, &job),
+  CHECK_ERR(oas_job_retrieve_archive_reuse(NULL, oas_vault_id(v), archive, NULL, NULL, &job),
             OAS_RESULT_NULL_ARGUMENT, "`client`");
-  CHECK_ERR(oas_job_retrieve_archive_reuse(c, oas_vault_id(v), NULL, false, 0, 0, NULL, &job),
+  CHECK_ERR(oas_job_retrieve_archive_reuse(c, oas_vault_id(v), NULL, NULL, NULL, &job),
             OAS_RESULT_NULL_ARGUMENT, "`archive_id`");
   /* A misaligned start is refused locally, before any request. */
-  CHECK_ERR(oas_job_retrieve_archive_reuse(c, oas_vault_id(v), archive, true, 5, MIB - 1, NULL,
+  CHECK_ERR(oas_job_retrieve_archive_reuse(c, oas_vault_id(v), archive, NULL, &(oas_byte_range){5, MIB - 1},
                                            &job),
             OAS_RESULT_INVALID_ARGUMENT, "5-1048575");
-  CHECK_ERR(oas_vault_retrieve_archive(v, archive, NULL, true, 5, MIB - 1, &job),
+  CHECK_ERR(oas_vault_retrieve_archive(v, archive, NULL, &(oas_byte_range){5, MIB - 1}, &job),
             OAS_RESULT_INVALID_ARGUMENT, "multiple of 1 MiB");
-  CHECK_ERR(oas_job_retrieve_archive_reuse(c, oas_vault_id(v), archive, true, MIB, 0, NULL, &job),
+  CHECK_ERR(oas_job_retrieve_archive_reuse(c, oas_vault_id(v), archive, NULL, &(oas_byte_range){MIB, 0}, &job),
             OAS_RESULT_INVALID_ARGUMENT, "");
   CHECK(job == NULL);
 
-  CHECK_OK(oas_job_retrieve_archive_reuse(c, oas_vault_id(v), archive, false, 0, 0, NULL, &job));
+  CHECK_OK(oas_job_retrieve_archive_reuse(c, oas_vault_id(v), archive, NULL, NULL, &job));
   CHECK_OK(oas_job_wait(job, 20, 200, 30000));
   snprintf(dir_out, sizeof dir_out, "%s/oas-rt-out-%ld", tmp && tmp[0] ? tmp : "/tmp",
            (long)getpid());
-  CHECK_ERR(oas_job_download_by_range(job, 1, MIB - 1, dir_out, 0, false),
+  CHECK_ERR(oas_job_download_by_range(job, &(oas_byte_range){1, MIB - 1}, dir_out, 0, false, NULL),
             OAS_RESULT_INVALID_ARGUMENT, "");
-  CHECK_ERR(oas_job_download_by_range(job, 0, archive_len, dir_out, 0, false),
+  CHECK_ERR(oas_job_download_by_range(job, &(oas_byte_range){0, archive_len}, dir_out, 0, false, NULL),
             OAS_RESULT_INVALID_ARGUMENT, "");
-  CHECK_ERR(oas_job_download_by_range(job, MIB, 0, dir_out, 0, false),
+  CHECK_ERR(oas_job_download_by_range(job, &(oas_byte_range){MIB, 0}, dir_out, 0, false, NULL),
             OAS_RESULT_INVALID_ARGUMENT, "");
   CHECK(access(dir_out, F_OK) != 0); /* refused before anything was created */
-  CHECK_ERR(oas_job_download_by_range(job, 0, archive_len - 1, NULL, 0, false),
+  CHECK_ERR(oas_job_download_by_range(job, &(oas_byte_range){0, archive_len - 1}, NULL, 0, false, NULL),
             OAS_RESULT_NULL_ARGUMENT, "`path`");
-  CHECK_ERR(oas_job_download_by_range_fd(job, 0, archive_len - 1, -1, 0, false),
+  CHECK_ERR(oas_job_download_by_range_fd(job, &(oas_byte_range){0, archive_len - 1}, -1, 0, false, NULL),
             OAS_RESULT_INVALID_ARGUMENT, "");
-  CHECK_ERR(oas_job_download_by_range(NULL, 0, 0, dir_out, 0, false), OAS_RESULT_NULL_ARGUMENT,
+  CHECK_ERR(oas_job_download_by_range(NULL, &(oas_byte_range){0, 0}, dir_out, 0, false, NULL), OAS_RESULT_NULL_ARGUMENT,
             "`job`");
-  CHECK_ERR(oas_job_download_to_file(job, "/nonexistent/dir/oas-out", 0, false), OAS_RESULT_IO,
+  CHECK_ERR(oas_job_download_to_file(job, "/nonexistent/dir/oas-out", 0, false, NULL), OAS_RESULT_IO,
             "");
-  CHECK_ERR(oas_job_download_to_file(job, NULL, 0, false), OAS_RESULT_NULL_ARGUMENT, "`path`");
-  CHECK_ERR(oas_job_set_download_options(job, MIB + 1, 0, 0), OAS_RESULT_INVALID_ARGUMENT, "");
+  CHECK_ERR(oas_job_download_to_file(job, NULL, 0, false, NULL), OAS_RESULT_NULL_ARGUMENT, "`path`");
+  CHECK_ERR(oas_job_download_by_range(job, NULL, dir_out, 0, false, NULL), OAS_RESULT_NULL_ARGUMENT,
+            "`range`");
   CHECK_ERR(oas_job_wait(NULL, 0, 0, 0), OAS_RESULT_NULL_ARGUMENT, "`job`");
   CHECK_ERR(oas_job_update_status(NULL), OAS_RESULT_NULL_ARGUMENT, "`job`");
   oas_job_free(job);
@@ -240,7 +285,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "run through tests/c/with_emulator.sh (OAS_ENDPOINT & co. unset)\n");
     return 2;
   }
-  oas_client_options_init(&o);
+  oas_client_options_init(&o, sizeof o);
   o.endpoint = endpoint;
   o.access_id = getenv("OAS_ACCESS_ID");
   o.access_key = getenv("OAS_ACCESS_KEY");

@@ -50,13 +50,14 @@ int main(int argc, char **argv) {
   char *big = temp_file_with(data, 5 * MIB + 7);
   char upload_id[64];
   char name[64];
+  oas_upload_options uo;
   FILE *f;
 
   if (argc < 2) {
     fprintf(stderr, "usage: %s <file with the emulator URL>\n", argv[0]);
     return 2;
   }
-  oas_client_options_init(&o);
+  oas_client_options_init(&o, sizeof o);
   o.endpoint = read_url(argv[1]);
   o.access_id = "OASEMULATORTESTID";
   o.access_key = "OASEmulatorTestSecret000000000000";
@@ -79,7 +80,10 @@ int main(int argc, char **argv) {
   oas_vault_list_free(vaults);
 
   /* One request, with progress. */
-  CHECK_OK(oas_vault_upload_archive(v, small, "small", on_progress, &p, &archive));
+  CHECK_OK(oas_upload_options_init(&uo, sizeof uo));
+  uo.progress = on_progress;
+  uo.userdata = &p;
+  CHECK_OK(oas_vault_upload_archive(v, small, "small", &uo, &archive));
   CHECK(archive != NULL && strlen(archive) == 32);
   CHECK(p.calls >= 1 && p.last_done == MIB + 1 && p.last_total == MIB + 1);
   CHECK_OK(oas_vault_delete_archive(v, archive));
@@ -87,13 +91,13 @@ int main(int argc, char **argv) {
   archive = NULL;
 
   /* Multipart, stopped by the callback, then recovered and resumed. */
-  CHECK_OK(oas_vault_initiate_uploader(v, big, "big", &u));
+  CHECK_OK(oas_vault_initiate_uploader(v, big, "big", NULL, &u));
   CHECK(oas_uploader_part_size(u) == MIB);
   CHECK(oas_uploader_size_total(u) == 5 * MIB + 7);
   CHECK_STR(oas_uploader_description(u), "big");
   snprintf(upload_id, sizeof upload_id, "%s", oas_uploader_id(u));
   p.stop_at = 2 * MIB;
-  CHECK_ERR(oas_uploader_start(u, on_progress, &p, &archive), OAS_RESULT_CANCELLED, "");
+  CHECK_ERR(oas_uploader_start(u, &uo, &archive), OAS_RESULT_CANCELLED, "");
   CHECK(archive == NULL);
   CHECK_OK(oas_vault_list_all_multipart_uploads(v, &uploads));
   CHECK(oas_uploader_list_len(uploads) == 1);
@@ -106,24 +110,59 @@ int main(int argc, char **argv) {
   fputc(0x55 ^ data[10], f);
   fclose(f);
   CHECK_OK(oas_vault_recover_uploader(v, upload_id, &r));
-  CHECK_ERR(oas_uploader_resume(r, big, NULL, NULL, &archive), OAS_RESULT_HASH_MISMATCH,
+  CHECK_ERR(oas_uploader_resume(r, big, NULL, &archive), OAS_RESULT_HASH_MISMATCH,
             "0-1048575");
   f = fopen(big, "r+b");
   fputc(data[0], f);
   fclose(f);
   p.stop_at = 0;
-  CHECK_OK(oas_uploader_resume(r, big, on_progress, &p, &big_archive));
+  CHECK_OK(oas_uploader_resume(r, big, &uo, &big_archive));
   CHECK(big_archive != NULL && oas_uploader_size_completed(r) == 5 * MIB + 7);
   oas_uploader_free(r);
   oas_uploader_free(u);
 
   /* Abort on the server. */
-  CHECK_OK(oas_vault_initiate_uploader(v, big, NULL, &u));
+  CHECK_OK(oas_vault_initiate_uploader(v, big, NULL, NULL, &u));
   CHECK_OK(oas_uploader_cancel(u));
   CHECK_OK(oas_vault_list_all_multipart_uploads(v, &uploads));
   CHECK(oas_uploader_list_len(uploads) == 0);
   oas_uploader_list_free(uploads);
   oas_uploader_free(u);
+
+  /* Per-upload options override the client's (2 MiB parts instead of its
+   * 1 MiB, no second client). oas_vault_upload_archive stopped by its
+   * callback leaves the multipart upload on the server, and the error gives
+   * its id (defect 7): recover, resume, done, without parsing any text. */
+  CHECK_OK(oas_upload_options_init(&uo, sizeof uo));
+  uo.part_size = 2 * MIB;
+  uo.progress = on_progress;
+  uo.userdata = &p;
+  p.stop_at = MIB;
+  CHECK_ERR(oas_vault_upload_archive(v, big, "stopped", &uo, &archive), OAS_RESULT_CANCELLED, "");
+  CHECK(archive == NULL);
+  CHECK(strlen(oas_error_upload_id(oas_last_error())) == 32);
+  snprintf(upload_id, sizeof upload_id, "%s", oas_error_upload_id(oas_last_error()));
+  CHECK_OK(oas_vault_list_all_multipart_uploads(v, &uploads));
+  CHECK(oas_uploader_list_len(uploads) == 1);
+  CHECK_STR(oas_uploader_id(oas_uploader_list_get(uploads, 0)), upload_id);
+  oas_uploader_list_free(uploads);
+  CHECK_OK(oas_vault_recover_uploader(v, upload_id, &r));
+  CHECK(oas_uploader_part_size(r) == 2 * MIB);
+  p.stop_at = 0;
+  CHECK_OK(oas_uploader_resume(r, big, &uo, &archive));
+  CHECK(archive != NULL);
+  oas_uploader_free(r);
+  CHECK_OK(oas_vault_delete_archive(v, archive));
+  oas_string_free(archive);
+  archive = NULL;
+  /* The threshold is per upload too; a single request leaves no upload id. */
+  uo.upload_threshold = 64 * MIB;
+  p.stop_at = 1;
+  CHECK_ERR(oas_vault_upload_archive(v, big, NULL, &uo, &archive), OAS_RESULT_CANCELLED, "");
+  CHECK_STR(oas_error_upload_id(oas_last_error()), "");
+  CHECK_OK(oas_vault_list_all_multipart_uploads(v, &uploads));
+  CHECK(oas_uploader_list_len(uploads) == 0);
+  oas_uploader_list_free(uploads);
 
   CHECK_OK(oas_vault_delete_archive(v, big_archive));
   oas_string_free(big_archive);

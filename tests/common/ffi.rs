@@ -35,7 +35,7 @@ pub fn default_options() -> oas_client_options {
     let mut o = std::mem::MaybeUninit::<oas_client_options>::uninit();
     // SAFETY: init writes every field.
     unsafe {
-        oas_client_options_init(o.as_mut_ptr());
+        oas_client_options_init(o.as_mut_ptr(), std::mem::size_of::<oas_client_options>());
         o.assume_init()
     }
 }
@@ -60,4 +60,16 @@ pub unsafe fn c_client(emu: &oas_emulator::Emulator) -> *const oas_client {
     let mut c = std::ptr::null();
     assert_eq!(oas_client_new(&o, &mut c), OAS_RESULT_OK);
     c
+}
+
+/// Upload options as `oas_upload_options_init` fills them (all defaults).
+pub fn upload_opts() -> oas::ffi::uploader::oas_upload_options {
+    use oas::ffi::uploader::{oas_upload_options, oas_upload_options_init};
+    let mut o = std::mem::MaybeUninit::<oas_upload_options>::uninit();
+    // SAFETY: init writes every field of a struct of this size.
+    unsafe {
+        let rc = oas_upload_options_init(o.as_mut_ptr(), std::mem::size_of::<oas_upload_options>());
+        assert_eq!(rc, OAS_RESULT_OK);
+        o.assume_init()
+    }
 }

@@ -55,6 +55,26 @@ LIB.oas_error_code.argtypes = [ctypes.c_void_p]
 LIB.oas_error_code.restype = ctypes.c_uint32
 LIB.oas_version.restype = ctypes.c_char_p
 LIB.oas_version_number.restype = ctypes.c_uint32
+LIB.oas_client_options_init.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+LIB.oas_client_options_init.restype = ctypes.c_uint32
+LIB.oas_upload_options_init.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+LIB.oas_upload_options_init.restype = ctypes.c_uint32
+LIB.oas_result_str.argtypes = [ctypes.c_uint32]
+LIB.oas_result_str.restype = ctypes.c_char_p
+LIB.oas_error_dup.argtypes = [ctypes.c_void_p]
+LIB.oas_error_dup.restype = ctypes.c_void_p
+LIB.oas_error_free.argtypes = [ctypes.c_void_p]
+LIB.oas_error_free.restype = None
+RESULT_NOT_FOUND = 402
+
+
+class UploadOptions(ctypes.Structure):
+    """oas_upload_options of the 0.2 header."""
+    _fields_ = [("size", ctypes.c_uint64), ("part_size", ctypes.c_uint64),
+                ("upload_threshold", ctypes.c_uint64), ("bandwidth_limit", ctypes.c_uint64),
+                ("workers", ctypes.c_uint32),
+                ("progress", ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_uint64, ctypes.c_uint64)),
+                ("userdata", ctypes.c_void_p)]
 
 
 # --- independent reference (spec §3.1, §3.2) --------------------------------
@@ -178,6 +198,42 @@ class Digests(unittest.TestCase):
         v = LIB.oas_version().decode()
         major, minor, patch = (int(x) for x in v.split("."))
         self.assertEqual(LIB.oas_version_number(), major * 10000 + minor * 100 + patch)
+
+
+class OptionsAndErrors(unittest.TestCase):
+    def test_options_init_writes_only_the_callers_bytes(self):
+        buf = (ctypes.c_ubyte * 128)(*([0xA5] * 128))
+        # A caller that knows only size, endpoint, access_id, access_key.
+        self.assertEqual(LIB.oas_client_options_init(buf, 32), RESULT_OK)
+        self.assertEqual(int.from_bytes(bytes(buf[0:8]), "little"), 32)
+        self.assertEqual(bytes(buf[8:32]), bytes(24))
+        self.assertEqual(bytes(buf[32:]), bytes([0xA5] * 96))
+        # Too small for the four first fields: refused, nothing written.
+        buf2 = (ctypes.c_ubyte * 64)(*([0xA5] * 64))
+        self.assertEqual(LIB.oas_client_options_init(buf2, 24), RESULT_INVALID_ARGUMENT)
+        self.assertEqual(bytes(buf2), bytes([0xA5] * 64))
+        self.assertIn("oas_client_options_init", last_error())
+
+    def test_upload_options_struct_matches_the_header(self):
+        o = UploadOptions()
+        ctypes.memset(ctypes.byref(o), 0xA5, ctypes.sizeof(o))
+        self.assertEqual(LIB.oas_upload_options_init(ctypes.byref(o), ctypes.sizeof(o)), RESULT_OK)
+        self.assertEqual(o.size, ctypes.sizeof(o))
+        self.assertEqual((o.part_size, o.upload_threshold, o.workers, o.userdata), (0, 0, 0, None))
+        self.assertFalse(o.progress)
+
+    def test_not_found_and_kept_errors(self):
+        self.assertEqual(LIB.oas_result_str(RESULT_NOT_FOUND), b"not found")
+        etag = ctypes.create_string_buffer(DIGEST_BUF_LEN)
+        self.assertEqual(LIB.oas_etag_compute_file(None, 0, 0, etag, None), RESULT_NULL_ARGUMENT)
+        copy = LIB.oas_error_dup(LIB.oas_last_error())
+        self.assertTrue(copy)
+        self.assertEqual(LIB.oas_client_options_init(ctypes.create_string_buffer(128), 128), RESULT_OK)
+        self.assertIsNone(LIB.oas_last_error())  # the slot was cleared, the copy was not
+        self.assertEqual(LIB.oas_error_code(copy), RESULT_NULL_ARGUMENT)
+        self.assertIn("`path`", LIB.oas_error_message(copy).decode())
+        LIB.oas_error_free(copy)
+        LIB.oas_error_free(None)
 
 
 if __name__ == "__main__":
