@@ -53,7 +53,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   mib = strtoull(argv[upload ? 3 : 4], NULL, 10);
-  oas_client_options_init(&o);
+  oas_client_options_init(&o, sizeof o);
   o.endpoint = getenv("OAS_ENDPOINT");
   o.access_id = getenv("OAS_ACCESS_ID");
   o.access_key = getenv("OAS_ACCESS_KEY");
@@ -72,17 +72,17 @@ int main(int argc, char **argv) {
       return 1;
     }
     t0 = now();
-    rc = oas_vault_upload_archive(v, argv[2], "scale", NULL, NULL, &archive);
+    rc = oas_vault_upload_archive(v, argv[2], "scale", NULL, &archive);
     if (rc != OAS_RESULT_OK) return fail("oas_vault_upload_archive", rc);
     printf("%.3f %s %llu\n", now() - t0, archive,
            mib ? (unsigned long long)(((uint64_t)st.st_size + mib * MIB - 1) / (mib * MIB)) : 0ull);
     oas_string_free(archive);
   } else {
-    rc = oas_vault_retrieve_archive(v, argv[2], "scale", false, 0, 0, &job);
+    rc = oas_vault_retrieve_archive(v, argv[2], "scale", NULL, &job);
     if (rc != OAS_RESULT_OK) return fail("oas_vault_retrieve_archive", rc);
     if ((rc = oas_job_wait(job, 100, 1000, 600000)) != OAS_RESULT_OK) return fail("oas_job_wait", rc);
     t0 = now();
-    rc = oas_job_download_to_file(job, argv[3], 0, false);
+    rc = oas_job_download_to_file(job, argv[3], 0, false, NULL);
     if (rc != OAS_RESULT_OK) return fail("oas_job_download_to_file", rc);
     printf("%.3f %llu\n", now() - t0,
            mib ? (unsigned long long)(((uint64_t)oas_job_archive_size(job) + mib * MIB - 1) /

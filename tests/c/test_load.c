@@ -75,13 +75,13 @@ static void upload_round_trip(int op, const char *src, const unsigned char *data
   const char *tmp = getenv("TMPDIR");
   oas_result rc;
 
-  rc = oas_vault_upload_archive(g_vault, src, "load", NULL, NULL, &archive);
+  rc = oas_vault_upload_archive(g_vault, src, "load", NULL, &archive);
   if (rc != OAS_RESULT_OK) {
     fail(op, "upload", rc);
     return;
   }
-  rc = oas_job_retrieve_archive_reuse(g_client, oas_vault_id(g_vault), archive, false, 0, 0,
-                                      "load", &job);
+  rc = oas_job_retrieve_archive_reuse(g_client, oas_vault_id(g_vault), archive, "load", NULL,
+                                      &job);
   if (rc != OAS_RESULT_OK) {
     fail(op, "retrieve", rc);
     goto done;
@@ -93,7 +93,7 @@ static void upload_round_trip(int op, const char *src, const unsigned char *data
   }
   snprintf(out, sizeof out, "%s/oas-load-%ld-%d", tmp && tmp[0] ? tmp : "/tmp", (long)getpid(),
            op);
-  rc = oas_job_download_to_file(job, out, 0, false);
+  rc = oas_job_download_to_file(job, out, 0, false, NULL);
   if (rc != OAS_RESULT_OK) {
     fail(op, "download", rc);
   } else if (!same_file(out, data, len)) {
@@ -145,13 +145,16 @@ static int stop_after_first_part(void *userdata, uint64_t done, uint64_t total) 
 /* A multipart upload stopped from its progress callback, then aborted. */
 static void abort_upload(int op) {
   oas_uploader *u = NULL;
+  oas_upload_options uo;
   char *archive = NULL;
-  oas_result rc = oas_vault_initiate_uploader(g_vault, g_big, "to abort", &u);
+  oas_result rc = oas_vault_initiate_uploader(g_vault, g_big, "to abort", NULL, &u);
   if (rc != OAS_RESULT_OK) {
     fail(op, "initiate", rc);
     return;
   }
-  rc = oas_uploader_start(u, stop_after_first_part, NULL, &archive);
+  oas_upload_options_init(&uo, sizeof uo);
+  uo.progress = stop_after_first_part;
+  rc = oas_uploader_start(u, &uo, &archive);
   if (rc == OAS_RESULT_OK) {
     /* Every part was already sent when the callback asked to stop. */
     if ((rc = oas_vault_delete_archive(g_vault, archive)) != OAS_RESULT_OK)
@@ -246,7 +249,7 @@ int main(int argc, char **argv) {
   g_small = temp_file_with(g_small_data, SMALL);
   g_big = temp_file_with(g_big_data, BIG);
 
-  oas_client_options_init(&o);
+  CHECK_OK(oas_client_options_init(&o, sizeof o));
   o.endpoint = getenv("OAS_ENDPOINT");
   o.access_id = getenv("OAS_ACCESS_ID");
   o.access_key = getenv("OAS_ACCESS_KEY");
