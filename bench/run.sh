@@ -6,6 +6,7 @@
 #
 #   --runs N   runs per figure (default 3); time figures are medians, peak RSS
 #              is the largest value seen
+#   OAS_BENCH_SLOW_LINK=1 adds the slow-link rows (bench/slow-link.sh, root).
 #   --quick    smoke variant: 128 MiB transfers, RSS at 128 and 256 MiB, one
 #              run, a 5 s job instead of 60 s (figures are not comparable with
 #              the targets, which are stated for the full sizes)
@@ -255,3 +256,10 @@ done
 # shellcheck disable=SC2059
 printf "$fmt" "DescribeJob calls, ${JOB_DELAY} s job" "$calls (wait ${wait_s} s)" "-" "-" "-" "<= 8" \
   "$(pass "$calls" 8)"
+
+# Slow-link rows (issue 15): a 200 Mbit/s link with 40 and 80 ms RTT, in a
+# network namespace with a delay proxy (bench/slow-link.sh; needs root).
+if [[ ${OAS_BENCH_SLOW_LINK:-0} == 1 ]]; then
+  banner "slow link (bench/slow-link.sh)"
+  bench/slow-link.sh --size-mib "$([[ $QUICK -eq 1 ]] && echo 128 || echo 512)"
+fi

@@ -322,6 +322,16 @@ async fn control(st: &Arc<State>, req: Request<Body>) -> ApiResult<Response<Body
             st.faults.lock().unwrap_or_else(|p| p.into_inner()).clear();
             Ok(crate::http::empty(204, &[]))
         }
+        ("POST", "/_emulator/seed") => {
+            let bytes = axum::body::to_bytes(req.into_body(), 1 << 20)
+                .await
+                .map_err(|e| ApiError::invalid(e.to_string()))?;
+            let st = st.clone();
+            let reply = tokio::task::spawn_blocking(move || crate::seed::seed(&st, &bytes))
+                .await
+                .map_err(ApiError::internal)??;
+            Ok(crate::http::json(200, reply))
+        }
         ("GET", "/_emulator/stats") => Ok(crate::http::json(200, st.stats_json())),
         ("DELETE", "/_emulator/stats") => {
             st.stats_lock().clear();

@@ -3,10 +3,9 @@
 use crate::app::State;
 use crate::error::{ApiError, ApiResult};
 use crate::jobs::Job;
-use crate::store::{blob_to_leaves, leaves_to_blob, new_id, now_ms, now_secs, rfc1123, tree_of};
+use crate::store::{blob_to_leaves, leaves_to_blob, new_id, now_ms, now_secs, tree_of};
 use oas::digest::{is_tree_aligned, LEAF_SIZE};
 use rusqlite::params;
-use serde_json::json;
 
 /// What finishing a job produced.
 #[derive(Default)]
@@ -197,27 +196,12 @@ fn retrieval(st: &State, job: &Job) -> ApiResult<Outcome> {
 
 async fn inventory(st: &State, job: &Job) -> ApiResult<Outcome> {
     let now = now_secs();
-    let list: Vec<serde_json::Value> = {
-        let db = st.store.db();
-        let mut q = db.prepare(
-            "SELECT id, description, created, size, tree_etag FROM archives WHERE vault_id=?1 ORDER BY created, id",
-        )?;
-        let rows = q.query_map(params![job.vault], |r| {
-            Ok(json!({
-                "ArchiveId": r.get::<_, String>(0)?,
-                "ArchiveDescription": r.get::<_, String>(1)?,
-                "CreationDate": rfc1123(Some(r.get(2)?)),
-                "Size": r.get::<_, i64>(3)?,
-                "TreeEtag": r.get::<_, String>(4)?,
-            }))
-        })?;
-        rows.collect::<Result<_, _>>()?
-    };
-    let doc =
-        json!({"VaultId": job.vault, "InventoryDate": rfc1123(Some(now)), "ArchiveList": list});
-    let bytes = serde_json::to_vec_pretty(&doc).map_err(ApiError::internal)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(st.store.tmp_dir())?;
-    std::io::Write::write_all(&mut tmp, &bytes)?;
+    let store = st.store.clone();
+    let vault = job.vault.clone();
+    let (tmp, len) =
+        tokio::task::spawn_blocking(move || crate::inventory::write(&store, &vault, now))
+            .await
+            .map_err(ApiError::internal)??;
     let file = st.store.persist(tmp)?;
     st.store.db().execute(
         "UPDATE vaults SET last_inventory=?2 WHERE id=?1",
@@ -225,9 +209,9 @@ async fn inventory(st: &State, job: &Job) -> ApiResult<Outcome> {
     )?;
     Ok(Outcome {
         archive_size: -1,
-        inventory_size: bytes.len() as i64,
-        output_len: bytes.len() as u64,
-        segments: vec![(0, bytes.len() as u64, file)],
+        inventory_size: len as i64,
+        output_len: len,
+        segments: vec![(0, len, file)],
         ..Default::default()
     })
 }

@@ -14,10 +14,12 @@ pub mod faults;
 #[doc(hidden)]
 pub mod fuzzing;
 mod http;
+mod inventory;
 mod jobrun;
 mod jobs;
 pub mod log;
 mod multipart;
+mod seed;
 mod server;
 mod store;
 mod stream;

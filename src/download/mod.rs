@@ -91,6 +91,8 @@ struct FileAt<'a> {
     /// The file was opened for reading too, so the range can be hashed back
     /// from it (see [`RangeSink::written`]).
     readable: bool,
+    /// The target's path, named in write errors (a full disk must say where).
+    path: Option<&'a Path>,
 }
 
 impl RangeSink for FileAt<'_> {
@@ -98,7 +100,12 @@ impl RangeSink for FileAt<'_> {
         Ok(())
     }
     fn write_at(&mut self, offset: u64, data: &[u8]) -> std::io::Result<()> {
-        self.file.write_all_at(data, self.base + offset)
+        self.file
+            .write_all_at(data, self.base + offset)
+            .map_err(|e| match self.path {
+                Some(p) => std::io::Error::new(e.kind(), format!("{}: {e}", p.display())),
+                None => e,
+            })
     }
     fn written(&self) -> Option<(&File, u64)> {
         self.readable.then_some((self.file, self.base))
@@ -298,6 +305,7 @@ impl Job {
                     file: &file,
                     base: 0,
                     readable: true,
+                    path: Some(path),
                 };
                 let done = fetcher.fetch(range, &mut sink).and_then(|_| {
                     file.sync_all()
@@ -330,6 +338,7 @@ impl Job {
                             file: &file,
                             base,
                             readable,
+                            path: None,
                         },
                     )?;
                     // Leave the position after the range, as sequential writes would.

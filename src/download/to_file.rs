@@ -215,6 +215,7 @@ impl Job {
                         file: &file,
                         base: range.start,
                         readable: true,
+                        path: Some(path),
                     };
                     let fetched = match fetcher.fetch(range, &mut sink as &mut dyn RangeSink) {
                         Ok(f) => f,
