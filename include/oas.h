@@ -164,15 +164,18 @@ typedef struct {
    */
   uint64_t size;
   /**
-   * Service URL `http://host[:port]` or `https://host[:port]` (required).
+   * Service URL `http://host[:port]` or `https://host[:port]`. NULL or
+   * `""`: completed from the environment or the credentials file (README,
+   * "Configuration"), as are the next two.
    */
   const char *endpoint;
   /**
-   * Access key id (required).
+   * Access key id; NULL or `""` = resolved as `endpoint` says.
    */
   const char *access_id;
   /**
-   * Access key secret (required; never logged).
+   * Access key secret (never logged); NULL or `""` = resolved as
+   * `endpoint` says.
    */
   const char *access_key;
   /**
@@ -232,6 +235,18 @@ typedef struct {
    * Non-zero (default) verifies the server's TLS certificate.
    */
   int verify_tls;
+  /**
+   * `x-oas-version` value, or NULL for the default `0.2.5` (what the
+   * official SDKs send; the API manual's examples show `2014-01-01`).
+   * Added in 0.2: a struct that ends before it gets the default.
+   */
+  const char *protocol_version;
+  /**
+   * Default OSS host of `oas_vault_pull_from_oss` / `oas_vault_push_to_oss`
+   * called with an empty `osshost`, or NULL (the credentials file's
+   * `osshost` when that file completed the options).
+   */
+  const char *oss_host;
 } oas_client_options;
 
 /**
@@ -322,6 +337,14 @@ typedef struct {
 } oas_download_options;
 
 /**
+ * A download's write callback: receives `len` bytes at `buf` (borrowed for
+ * the call) that have passed their check. Return 0 to go on; any other value
+ * stops the download with `OAS_RESULT_CANCELLED`. Called on the thread that
+ * called `oas_job_download_to_callback`, one call at a time.
+ */
+typedef int (*oas_write_fn)(void *userdata, const uint8_t *buf, size_t len);
+
+/**
  * A log callback: `userdata` as given to `oas_set_log_callback`, the message
  * level (`OAS_LOG_*`), the target (the emitting module, e.g. "oas::digest")
  * and the message. Both strings are borrowed for the duration of the call
@@ -373,6 +396,15 @@ typedef struct {
    */
   void *userdata;
 } oas_upload_options;
+
+/**
+ * An upload's read callback: fills up to `len` bytes at `buf` and returns
+ * how many it wrote, 0 at the end of the stream, or a negative value for an
+ * error (the upload then fails with `OAS_RESULT_IO`). Short reads are fine.
+ * Called on the thread that called `oas_vault_upload_callback`, one call at
+ * a time.
+ */
+typedef int64_t (*oas_read_fn)(void *userdata, uint8_t *buf, size_t len);
 
 /**
  * No error (a NULL error pointer or `OAS_RESULT_OK`).
@@ -476,6 +508,12 @@ typedef struct {
 #define OAS_RESULT_NOT_FOUND 402
 
 /**
+ * The account has reached a service quota: the 11th vault of an account in
+ * a region (`TooManyVaults`, HTTP 403; the service allows 10).
+ */
+#define OAS_RESULT_QUOTA_EXCEEDED 403
+
+/**
  * Data did not match its content etag or tree etag.
  */
 #define OAS_RESULT_HASH_MISMATCH 500
@@ -549,11 +587,20 @@ oas_result oas_client_options_init(oas_client_options *opts, size_t size);
  * success `*client_out` receives a handle to free with `oas_client_free`.
  * Does not connect. Any thread.
  *
- * Returns `OAS_RESULT_OK`, `OAS_RESULT_NULL_ARGUMENT` (NULL `opts`,
- * `client_out`, endpoint or credentials), `OAS_RESULT_INVALID_UTF8`,
- * `OAS_RESULT_INVALID_ARGUMENT` (a `size` too small or over 4096, a non-zero
- * byte past the fields this library knows, a bad endpoint, workers,
- * attempts, proxy, CA file content) or `OAS_RESULT_IO` (unreadable CA file).
+ * An endpoint, access id or access key left NULL or `""` is completed, in
+ * this order, from environment `OAS_ENDPOINT` (or `OAS_REGION`),
+ * `OAS_ACCESS_ID`, `OAS_ACCESS_KEY`; from `ALIBABA_CLOUD_ACCESS_KEY_ID` /
+ * `ALIBABA_CLOUD_ACCESS_KEY_SECRET`; from the oascmd credentials file
+ * (`$OAS_CREDENTIALS_FILE`, else `~/.oascredentials`). Fields that are set
+ * always win.
+ *
+ * Returns `OAS_RESULT_OK`, `OAS_RESULT_NULL_ARGUMENT` (NULL `opts` or
+ * `client_out`), `OAS_RESULT_INVALID_UTF8`, `OAS_RESULT_INVALID_ARGUMENT`
+ * (a `size` too small or over 4096, a non-zero byte past the fields this
+ * library knows, a bad endpoint, workers, attempts, proxy, CA file content,
+ * protocol version or user agent, or no source completing the endpoint and
+ * credentials: the message names every source tried) or `OAS_RESULT_IO`
+ * (unreadable CA file or credentials file).
  */
 oas_result oas_client_new(const oas_client_options *opts, const oas_client **client_out);
 
@@ -562,6 +609,19 @@ oas_result oas_client_new(const oas_client_options *opts, const oas_client **cli
  * their own reference and stay usable. NULL is a no-op. Any thread.
  */
 void oas_client_free(const oas_client *client);
+
+/**
+ * The endpoint of an OAS region: `"cn-hangzhou"` gives
+ * `http://cn-hangzhou.oas.aliyuncs.com`; `internal` gives the intranet
+ * domain `cn-hangzhou.oas-internal.aliyuncs.com`, `https` the `https://`
+ * scheme. On success `*endpoint_out` receives a string to free with
+ * `oas_string_free`. Any thread.
+ *
+ * Returns `OAS_RESULT_OK`, `OAS_RESULT_NULL_ARGUMENT` (NULL `region` or
+ * `endpoint_out`), `OAS_RESULT_INVALID_UTF8` or `OAS_RESULT_INVALID_ARGUMENT`
+ * (not a region id: lower-case letters, digits and single inner hyphens).
+ */
+oas_result oas_region_endpoint(const char *region, bool internal, bool https, char **endpoint_out);
 
 /**
  * The calling thread's last failure, or NULL when its last fallible call
@@ -1057,6 +1117,23 @@ oas_result oas_download_options_init(oas_download_options *opts, size_t size);
 oas_result oas_job_download_by_range(oas_job *job, const oas_byte_range *range, const char *path, size_t chunk_size, bool block, const oas_download_options *opts);
 
 /**
+ * Downloads `range` of the job output (as for `oas_job_download_by_range`),
+ * or the whole output when `range` is NULL, to the write callback `write`
+ * with `userdata`: a stream of the caller's (a language binding's file
+ * object, a decompressor, an encryption pipeline) without a temporary file of
+ * its own. Each range is fetched into a spool file in the temp directory and
+ * checked (tree etag where the range is tree-aligned, length always) before
+ * any of it reaches the callback: bytes handed to `write` have passed their
+ * check, and nothing of a range that fails is delivered. `chunk_size` (0 =
+ * 1 MiB) bounds each callback's `len`; `block` and `opts` as for
+ * `oas_job_download_by_range`.
+ *
+ * Returns as `oas_job_download_by_range`; `OAS_RESULT_NULL_ARGUMENT` for a
+ * NULL `write`, `OAS_RESULT_CANCELLED` when the callback returned non-zero.
+ */
+oas_result oas_job_download_to_callback(oas_job *job, const oas_byte_range *range, oas_write_fn write, void *userdata, size_t chunk_size, bool block, const oas_download_options *opts);
+
+/**
  * As `oas_job_download_by_range`, writing to the open descriptor `fd` from
  * its current position (it is not closed). Pipes, sockets and `O_APPEND`
  * descriptors receive the bytes only after they were checked.
@@ -1209,8 +1286,10 @@ oas_result oas_uploader_cancel(const oas_uploader *uploader);
  * describes it; `*vault_out` receives a handle to free with
  * `oas_vault_free`. A name outside the service's rules (3-63 of `a-z 0-9 _ -`,
  * starting and ending with a letter or digit) is `OAS_RESULT_INVALID_ARGUMENT`
- * before any request. Other codes: `OAS_RESULT_NULL_ARGUMENT`,
- * `OAS_RESULT_INVALID_UTF8`, `OAS_RESULT_TRANSPORT`, `OAS_RESULT_SERVER`.
+ * before any request. The 11th vault of an account in a region is
+ * `OAS_RESULT_QUOTA_EXCEEDED` (the service's `TooManyVaults`, HTTP 403).
+ * Other codes: `OAS_RESULT_NULL_ARGUMENT`, `OAS_RESULT_INVALID_UTF8`,
+ * `OAS_RESULT_TRANSPORT`, `OAS_RESULT_TIMEOUT`, `OAS_RESULT_SERVER`.
  */
 oas_result oas_vault_create(const oas_client *client, const char *name, oas_vault **vault_out);
 
@@ -1338,6 +1417,22 @@ oas_result oas_vault_upload_archive(const oas_vault *vault, const char *path, co
  * `OAS_RESULT_INVALID_ARGUMENT`.
  */
 oas_result oas_vault_upload_fd(const oas_vault *vault, int fd, const char *description, const oas_upload_options *opts, char **archive_id_out);
+
+/**
+ * Uploads everything the read callback `read` delivers (with `userdata`),
+ * up to its end, as one archive: a stream of unknown length (a language
+ * binding's file object, a compressor or encryption pipeline), always as a
+ * multipart upload with the same digests, retries and memory bound as
+ * `oas_vault_upload_fd` (at most one part per worker). `description` may be
+ * NULL; `opts` (NULL = defaults) as for `oas_vault_upload_archive`. On
+ * success `*archive_id_out` receives the archive id (free with
+ * `oas_string_free`).
+ *
+ * Returns as `oas_vault_upload_fd`; `OAS_RESULT_NULL_ARGUMENT` for a NULL
+ * `read`, `OAS_RESULT_IO` when the callback returned a negative value (the
+ * upload's id is then in `oas_error_upload_id`).
+ */
+oas_result oas_vault_upload_callback(const oas_vault *vault, oas_read_fn read, void *userdata, const char *description, const oas_upload_options *opts, char **archive_id_out);
 
 /**
  * Starts a multipart upload for the file at `path`; `*uploader_out`

@@ -256,6 +256,38 @@ impl Job {
         )
     }
 
+    /// Downloads `range` of the output, or the whole output for `None`, to
+    /// `writer` (a stream, a compressor, a language binding's file object).
+    /// Each range is fetched into a spool file and checked first: the writer
+    /// receives only bytes that passed their check (tree etag where the range
+    /// is tree-aligned, length always), and nothing of a range that fails.
+    /// `chunk_size`, `block` and `options` as for
+    /// [`Job::download_by_range_with`].
+    pub fn download_to_writer(
+        &mut self,
+        range: Option<ByteRange>,
+        writer: &mut dyn Write,
+        chunk_size: usize,
+        block: bool,
+        options: &DownloadOptions,
+    ) -> Result<()> {
+        let range = match range {
+            Some(r) => r,
+            None => {
+                self.ensure_ready_cancellable(
+                    block,
+                    options.wait.as_ref(),
+                    options.cancel.as_ref(),
+                )?;
+                let size = self.output_size()?;
+                ByteRange::new(0, size.saturating_sub(1)).ok_or_else(|| {
+                    Error::InvalidState(format!("job {} has an empty output", self.id()))
+                })?
+            }
+        };
+        self.download_by_range_with(range, Target::Writer(writer), chunk_size, block, options)
+    }
+
     /// [`Job::download_by_range`] with progress, cancellation and a bandwidth
     /// limit (`range_size` and `workers` do not apply: one request).
     pub fn download_by_range_with(

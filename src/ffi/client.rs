@@ -22,11 +22,14 @@ pub struct oas_client_options {
     /// (an older, smaller struct gets the defaults for the rest) and refuses
     /// non-zero bytes past the fields it knows.
     pub size: u64,
-    /// Service URL `http://host[:port]` or `https://host[:port]` (required).
+    /// Service URL `http://host[:port]` or `https://host[:port]`. NULL or
+    /// `""`: completed from the environment or the credentials file (README,
+    /// "Configuration"), as are the next two.
     pub endpoint: *const c_char,
-    /// Access key id (required).
+    /// Access key id; NULL or `""` = resolved as `endpoint` says.
     pub access_id: *const c_char,
-    /// Access key secret (required; never logged).
+    /// Access key secret (never logged); NULL or `""` = resolved as
+    /// `endpoint` says.
     pub access_key: *const c_char,
     /// Connect timeout in milliseconds (default 10 000).
     pub connect_timeout_ms: u64,
@@ -57,6 +60,14 @@ pub struct oas_client_options {
     pub user_agent: *const c_char,
     /// Non-zero (default) verifies the server's TLS certificate.
     pub verify_tls: c_int,
+    /// `x-oas-version` value, or NULL for the default `0.2.5` (what the
+    /// official SDKs send; the API manual's examples show `2014-01-01`).
+    /// Added in 0.2: a struct that ends before it gets the default.
+    pub protocol_version: *const c_char,
+    /// Default OSS host of `oas_vault_pull_from_oss` / `oas_vault_push_to_oss`
+    /// called with an empty `osshost`, or NULL (the credentials file's
+    /// `osshost` when that file completed the options).
+    pub oss_host: *const c_char,
 }
 
 /// A thread-safe client: credentials, options and one shared connection pool.
@@ -98,6 +109,8 @@ unsafe impl OptionsStruct for oas_client_options {
             ca_file: std::ptr::null(),
             user_agent: std::ptr::null(),
             verify_tls: 1,
+            protocol_version: std::ptr::null(),
+            oss_host: std::ptr::null(),
         }
     }
 
@@ -105,7 +118,7 @@ unsafe impl OptionsStruct for oas_client_options {
         options_fields!(oas_client_options; size, endpoint, access_id, access_key,
             connect_timeout_ms, read_timeout_ms, retry_base_delay_ms, retry_max_delay_ms,
             retry_max_attempts, workers, upload_threshold, part_size, download_range_size,
-            bandwidth_limit, proxy, ca_file, user_agent, verify_tls)
+            bandwidth_limit, proxy, ca_file, user_agent, verify_tls, protocol_version, oss_host)
     }
 }
 
@@ -133,11 +146,12 @@ unsafe fn options_from_c(o: *const oas_client_options) -> FfiResult<ClientOption
     // SAFETY: as this function's contract.
     let o = unsafe { options::read(o, "opts")? };
     // SAFETY: the strings are NULL or NUL-terminated (C contract).
+    // NULL and "" both mean unset: `Client::new` completes them.
     let (endpoint, access_id, access_key) = unsafe {
         (
-            try_str(o.endpoint, "opts->endpoint")?,
-            try_str(o.access_id, "opts->access_id")?,
-            try_str(o.access_key, "opts->access_key")?,
+            try_opt_str(o.endpoint, "opts->endpoint")?.unwrap_or(""),
+            try_opt_str(o.access_id, "opts->access_id")?.unwrap_or(""),
+            try_opt_str(o.access_key, "opts->access_key")?.unwrap_or(""),
         )
     };
     let mut out = ClientOptions::new(endpoint, access_id, access_key);
@@ -167,6 +181,17 @@ unsafe fn options_from_c(o: *const oas_client_options) -> FfiResult<ClientOption
     if let Some(ua) = user_agent {
         out.user_agent = ua.to_string();
     }
+    // SAFETY: as above.
+    let (version, oss_host) = unsafe {
+        (
+            try_opt_str(o.protocol_version, "opts->protocol_version")?,
+            try_opt_str(o.oss_host, "opts->oss_host")?,
+        )
+    };
+    if let Some(v) = version {
+        out.protocol_version = v.to_string();
+    }
+    out.oss_host = oss_host.map(str::to_string);
     Ok(out)
 }
 
@@ -175,11 +200,20 @@ unsafe fn options_from_c(o: *const oas_client_options) -> FfiResult<ClientOption
 /// success `*client_out` receives a handle to free with `oas_client_free`.
 /// Does not connect. Any thread.
 ///
-/// Returns `OAS_RESULT_OK`, `OAS_RESULT_NULL_ARGUMENT` (NULL `opts`,
-/// `client_out`, endpoint or credentials), `OAS_RESULT_INVALID_UTF8`,
-/// `OAS_RESULT_INVALID_ARGUMENT` (a `size` too small or over 4096, a non-zero
-/// byte past the fields this library knows, a bad endpoint, workers,
-/// attempts, proxy, CA file content) or `OAS_RESULT_IO` (unreadable CA file).
+/// An endpoint, access id or access key left NULL or `""` is completed, in
+/// this order, from environment `OAS_ENDPOINT` (or `OAS_REGION`),
+/// `OAS_ACCESS_ID`, `OAS_ACCESS_KEY`; from `ALIBABA_CLOUD_ACCESS_KEY_ID` /
+/// `ALIBABA_CLOUD_ACCESS_KEY_SECRET`; from the oascmd credentials file
+/// (`$OAS_CREDENTIALS_FILE`, else `~/.oascredentials`). Fields that are set
+/// always win.
+///
+/// Returns `OAS_RESULT_OK`, `OAS_RESULT_NULL_ARGUMENT` (NULL `opts` or
+/// `client_out`), `OAS_RESULT_INVALID_UTF8`, `OAS_RESULT_INVALID_ARGUMENT`
+/// (a `size` too small or over 4096, a non-zero byte past the fields this
+/// library knows, a bad endpoint, workers, attempts, proxy, CA file content,
+/// protocol version or user agent, or no source completing the endpoint and
+/// credentials: the message names every source tried) or `OAS_RESULT_IO`
+/// (unreadable CA file or credentials file).
 #[no_mangle]
 pub unsafe extern "C" fn oas_client_new(
     opts: *const oas_client_options,
@@ -247,4 +281,31 @@ mod tests {
     fn options_layout_matches_the_field_list() {
         super::options::check_layout::<super::oas_client_options>();
     }
+}
+
+/// The endpoint of an OAS region: `"cn-hangzhou"` gives
+/// `http://cn-hangzhou.oas.aliyuncs.com`; `internal` gives the intranet
+/// domain `cn-hangzhou.oas-internal.aliyuncs.com`, `https` the `https://`
+/// scheme. On success `*endpoint_out` receives a string to free with
+/// `oas_string_free`. Any thread.
+///
+/// Returns `OAS_RESULT_OK`, `OAS_RESULT_NULL_ARGUMENT` (NULL `region` or
+/// `endpoint_out`), `OAS_RESULT_INVALID_UTF8` or `OAS_RESULT_INVALID_ARGUMENT`
+/// (not a region id: lower-case letters, digits and single inner hyphens).
+#[no_mangle]
+pub unsafe extern "C" fn oas_region_endpoint(
+    region: *const c_char,
+    internal: bool,
+    https: bool,
+    endpoint_out: *mut *mut c_char,
+) -> oas_result {
+    ffi_call(|| {
+        // SAFETY: NULL or NUL-terminated (C contract).
+        let region = unsafe { try_str(region, "region")? };
+        // SAFETY: NULL or a writable slot (C contract).
+        let out = unsafe { try_out(endpoint_out, "endpoint_out")? };
+        let endpoint = crate::credentials::region_endpoint(region, internal, https)?;
+        *out = super::into_owned_cstr(&endpoint);
+        Ok(())
+    })
 }

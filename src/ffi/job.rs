@@ -640,6 +640,92 @@ pub unsafe extern "C" fn oas_job_download_by_range(
     })
 }
 
+/// A download's write callback: receives `len` bytes at `buf` (borrowed for
+/// the call) that have passed their check. Return 0 to go on; any other value
+/// stops the download with `OAS_RESULT_CANCELLED`. Called on the thread that
+/// called `oas_job_download_to_callback`, one call at a time.
+pub type oas_write_fn =
+    Option<unsafe extern "C" fn(userdata: *mut c_void, buf: *const u8, len: usize) -> c_int>;
+
+/// A C write callback as an `io::Write`; remembers whether it asked to stop.
+struct CWriter {
+    f: unsafe extern "C" fn(*mut c_void, *const u8, usize) -> c_int,
+    userdata: *mut c_void,
+    stopped: bool,
+}
+
+impl std::io::Write for CWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        // SAFETY: a C function pointer given for this use; `buf` is valid for
+        // `buf.len()` bytes during the call. The return is read as an integer.
+        if unsafe { (self.f)(self.userdata, buf.as_ptr(), buf.len()) } != 0 {
+            self.stopped = true;
+            return Err(std::io::Error::other(
+                "the write callback stopped the download",
+            ));
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Downloads `range` of the job output (as for `oas_job_download_by_range`),
+/// or the whole output when `range` is NULL, to the write callback `write`
+/// with `userdata`: a stream of the caller's (a language binding's file
+/// object, a decompressor, an encryption pipeline) without a temporary file of
+/// its own. Each range is fetched into a spool file in the temp directory and
+/// checked (tree etag where the range is tree-aligned, length always) before
+/// any of it reaches the callback: bytes handed to `write` have passed their
+/// check, and nothing of a range that fails is delivered. `chunk_size` (0 =
+/// 1 MiB) bounds each callback's `len`; `block` and `opts` as for
+/// `oas_job_download_by_range`.
+///
+/// Returns as `oas_job_download_by_range`; `OAS_RESULT_NULL_ARGUMENT` for a
+/// NULL `write`, `OAS_RESULT_CANCELLED` when the callback returned non-zero.
+#[no_mangle]
+pub unsafe extern "C" fn oas_job_download_to_callback(
+    job: *mut oas_job,
+    range: *const oas_byte_range,
+    write: oas_write_fn,
+    userdata: *mut c_void,
+    chunk_size: usize,
+    block: bool,
+    opts: *const oas_download_options,
+) -> oas_result {
+    ffi_call(|| {
+        // SAFETY: NULL or a live job (C contract); checked first, as the handle.
+        unsafe { oas_job::try_ref(job, "job")? };
+        let f = write.ok_or_else(|| FfiError::null("write"))?;
+        // SAFETY: NULL (whole output) or a valid oas_byte_range (C contract).
+        let r = if range.is_null() {
+            None
+        } else {
+            Some(unsafe { try_range_arg(range, "range")? })
+        };
+        let mut w = CWriter {
+            f,
+            userdata,
+            stopped: false,
+        };
+        // SAFETY: NULL or a live job and options (C contract).
+        let result = unsafe {
+            download(job, opts, |job, o| {
+                job.download_to_writer(r, &mut w, chunk_size, block, o)
+            })
+        };
+        if w.stopped {
+            return Err(Error::Cancelled("the write callback stopped the download".into()).into());
+        }
+        result
+    })
+}
+
 /// As `oas_job_download_by_range`, writing to the open descriptor `fd` from
 /// its current position (it is not closed). Pipes, sockets and `O_APPEND`
 /// descriptors receive the bytes only after they were checked.

@@ -50,6 +50,9 @@ pub const OAS_RESULT_PROTOCOL: oas_result = 401;
 /// `oas_error_server_code` give the details), or a lookup by name found
 /// nothing (`oas_vault_get_by_name`; no HTTP status then).
 pub const OAS_RESULT_NOT_FOUND: oas_result = 402;
+/// The account has reached a service quota: the 11th vault of an account in
+/// a region (`TooManyVaults`, HTTP 403; the service allows 10).
+pub const OAS_RESULT_QUOTA_EXCEEDED: oas_result = 403;
 
 /// Data did not match its content etag or tree etag.
 pub const OAS_RESULT_HASH_MISMATCH: oas_result = 500;
@@ -86,6 +89,7 @@ pub(crate) fn code_of(e: &Error) -> oas_result {
         Error::Transport(_) => OAS_RESULT_TRANSPORT,
         Error::TransportTimeout(_) => OAS_RESULT_TIMEOUT,
         e if e.is_not_found() => OAS_RESULT_NOT_FOUND,
+        e if e.is_quota_exceeded() => OAS_RESULT_QUOTA_EXCEEDED,
         Error::Server(_) => OAS_RESULT_SERVER,
         Error::NotFound(_) => OAS_RESULT_NOT_FOUND,
         Error::Protocol(_) => OAS_RESULT_PROTOCOL,
@@ -114,6 +118,7 @@ fn text(code: oas_result) -> &'static str {
         OAS_RESULT_SERVER => "server returned an error\0",
         OAS_RESULT_PROTOCOL => "unexpected server response\0",
         OAS_RESULT_NOT_FOUND => "not found\0",
+        OAS_RESULT_QUOTA_EXCEEDED => "service quota exceeded\0",
         OAS_RESULT_HASH_MISMATCH => "hash mismatch\0",
         OAS_RESULT_UPLOAD_FAILED => "upload failed\0",
         OAS_RESULT_DOWNLOAD_FAILED => "download failed\0",

@@ -7,7 +7,7 @@ use super::uploader::{oas_upload_options, oas_uploader, oas_uploader_list, uploa
 use super::{cstring_lossy, ffi_call, ffi_guard, into_owned_cstr};
 use super::{try_opt_str, try_out, try_path, try_ref, try_str, BoxHandle, FfiError};
 use crate::vault::Vault;
-use std::ffi::{c_char, c_int, CString};
+use std::ffi::{c_char, c_int, c_void, CString};
 use std::fs::File;
 use std::mem::ManuallyDrop;
 use std::os::fd::FromRawFd;
@@ -86,8 +86,10 @@ unsafe fn vault_from(
 /// describes it; `*vault_out` receives a handle to free with
 /// `oas_vault_free`. A name outside the service's rules (3-63 of `a-z 0-9 _ -`,
 /// starting and ending with a letter or digit) is `OAS_RESULT_INVALID_ARGUMENT`
-/// before any request. Other codes: `OAS_RESULT_NULL_ARGUMENT`,
-/// `OAS_RESULT_INVALID_UTF8`, `OAS_RESULT_TRANSPORT`, `OAS_RESULT_SERVER`.
+/// before any request. The 11th vault of an account in a region is
+/// `OAS_RESULT_QUOTA_EXCEEDED` (the service's `TooManyVaults`, HTTP 403).
+/// Other codes: `OAS_RESULT_NULL_ARGUMENT`, `OAS_RESULT_INVALID_UTF8`,
+/// `OAS_RESULT_TRANSPORT`, `OAS_RESULT_TIMEOUT`, `OAS_RESULT_SERVER`.
 #[no_mangle]
 pub unsafe extern "C" fn oas_vault_create(
     client: *const oas_client,
@@ -348,6 +350,79 @@ pub unsafe extern "C" fn oas_vault_upload_fd(
         // call; ManuallyDrop leaves it open (the caller closes it).
         let file = ManuallyDrop::new(unsafe { File::from_raw_fd(fd) });
         let id = o.run(|o| v.vault.upload_reader(&*file, desc, o))?;
+        *out = into_owned_cstr(&id);
+        Ok(())
+    })
+}
+
+/// An upload's read callback: fills up to `len` bytes at `buf` and returns
+/// how many it wrote, 0 at the end of the stream, or a negative value for an
+/// error (the upload then fails with `OAS_RESULT_IO`). Short reads are fine.
+/// Called on the thread that called `oas_vault_upload_callback`, one call at
+/// a time.
+pub type oas_read_fn =
+    Option<unsafe extern "C" fn(userdata: *mut c_void, buf: *mut u8, len: usize) -> i64>;
+
+/// A C read callback as an `io::Read`.
+struct CReader {
+    f: unsafe extern "C" fn(*mut c_void, *mut u8, usize) -> i64,
+    userdata: *mut c_void,
+}
+
+impl std::io::Read for CReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        // SAFETY: a C function pointer given for this use; `buf` is writable
+        // for `buf.len()` bytes during the call.
+        let n = unsafe { (self.f)(self.userdata, buf.as_mut_ptr(), buf.len()) };
+        match usize::try_from(n) {
+            Ok(n) if n <= buf.len() => Ok(n),
+            Ok(n) => Err(std::io::Error::other(format!(
+                "the read callback returned {n}, more than the {} bytes asked for",
+                buf.len()
+            ))),
+            Err(_) => Err(std::io::Error::other(format!(
+                "the read callback failed (returned {n})"
+            ))),
+        }
+    }
+}
+
+/// Uploads everything the read callback `read` delivers (with `userdata`),
+/// up to its end, as one archive: a stream of unknown length (a language
+/// binding's file object, a compressor or encryption pipeline), always as a
+/// multipart upload with the same digests, retries and memory bound as
+/// `oas_vault_upload_fd` (at most one part per worker). `description` may be
+/// NULL; `opts` (NULL = defaults) as for `oas_vault_upload_archive`. On
+/// success `*archive_id_out` receives the archive id (free with
+/// `oas_string_free`).
+///
+/// Returns as `oas_vault_upload_fd`; `OAS_RESULT_NULL_ARGUMENT` for a NULL
+/// `read`, `OAS_RESULT_IO` when the callback returned a negative value (the
+/// upload's id is then in `oas_error_upload_id`).
+#[no_mangle]
+pub unsafe extern "C" fn oas_vault_upload_callback(
+    vault: *const oas_vault,
+    read: oas_read_fn,
+    userdata: *mut c_void,
+    description: *const c_char,
+    opts: *const oas_upload_options,
+    archive_id_out: *mut *mut c_char,
+) -> oas_result {
+    ffi_call(|| {
+        // SAFETY: NULL or valid as the C contract says.
+        let v = unsafe { try_ref(vault, "vault")? };
+        let f = read.ok_or_else(|| FfiError::null("read"))?;
+        // SAFETY: NULL or valid as the C contract says.
+        let desc = unsafe { try_opt_str(description, "description")? };
+        // SAFETY: NULL or valid as the C contract says.
+        let out = unsafe { try_out(archive_id_out, "archive_id_out")? };
+        // SAFETY: NULL or an initialised options struct (C contract).
+        let o = unsafe { upload_options(opts)? };
+        let reader = CReader { f, userdata };
+        let id = o.run(|o| v.vault.upload_reader(reader, desc, o))?;
         *out = into_owned_cstr(&id);
         Ok(())
     })
