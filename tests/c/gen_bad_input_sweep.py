@@ -92,6 +92,8 @@ VALID_BY_TYPE = {
     "const oas_job_list *": "F.job_list",
     "oas_job_list *": "F.job_list",
     "oas_progress_fn": "sweep_progress",
+    "oas_read_fn": "sweep_read",
+    "oas_write_fn": "sweep_write",
     "oas_log_callback": "sweep_log",
     "void *": "&F",
     "const uint8_t *": "F.data",
@@ -129,6 +131,9 @@ VALID_BY_NAME = {
     "workers": "0",
     "bandwidth_limit": "0",
     "result": "OAS_RESULT_IO",
+    "region": '"cn-hangzhou"',
+    "internal": "false",
+    "https": "false",
 }
 VALID_BY_FUNC = {
     "oas_etag_compute_file.path": "F.small_path",
@@ -172,6 +177,9 @@ OPTIONAL = {
     "oas_job_download_by_range.opts": "opts NULL = defaults",
     "oas_job_download_by_range_fd.opts": "opts NULL = defaults",
     "oas_job_download_to_file.opts": "opts NULL = defaults",
+    "oas_vault_upload_callback.opts": "opts NULL = defaults",
+    "oas_job_download_to_callback.opts": "opts NULL = defaults",
+    "oas_job_download_to_callback.range": "range NULL = the whole output",
     "oas_vault_retrieve_archive.range": "range NULL = the whole archive",
     "oas_vault_retrieve_archive_reuse.range": "range NULL = the whole archive",
     "oas_job_retrieve_archive_reuse.range": "range NULL = the whole archive",

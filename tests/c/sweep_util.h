@@ -154,6 +154,21 @@ static inline int sweep_progress(void *userdata, uint64_t done, uint64_t total) 
   return 0;
 }
 
+/* A read callback at the end of its stream, a write callback that takes all. */
+static inline int64_t sweep_read(void *userdata, uint8_t *buf, size_t len) {
+  (void)userdata;
+  (void)buf;
+  (void)len;
+  return 0;
+}
+
+static inline int sweep_write(void *userdata, const uint8_t *buf, size_t len) {
+  (void)userdata;
+  (void)buf;
+  (void)len;
+  return 0;
+}
+
 static inline void sweep_log(void *userdata, uint32_t level, const char *target, const char *message) {
   (void)userdata;
   (void)level;
