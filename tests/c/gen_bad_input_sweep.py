@@ -36,8 +36,13 @@ class Param:
             raise SystemExit(f"cannot parse parameter {text!r}")
         self.type = m.group(1).strip()
         self.name = m.group(2)
-        # oas_progress_fn and oas_log_callback are function-pointer typedefs.
-        self.is_pointer = "*" in self.type or self.type in ("oas_progress_fn", "oas_log_callback")
+        # The callback types are function-pointer typedefs.
+        self.is_pointer = "*" in self.type or self.type in (
+            "oas_progress_fn",
+            "oas_log_callback",
+            "oas_read_fn",
+            "oas_write_fn",
+        )
         self.is_string = self.type == "const char *"
 
 

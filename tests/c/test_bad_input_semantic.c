@@ -191,8 +191,20 @@ static void client_options(void) {
   WITH(proxy, SWEEP_BAD_UTF8, OAS_RESULT_INVALID_UTF8, "opts->proxy");
   WITH(ca_file, SWEEP_BAD_UTF8, OAS_RESULT_INVALID_UTF8, "opts->ca_file");
   WITH(user_agent, SWEEP_BAD_UTF8, OAS_RESULT_INVALID_UTF8, "opts->user_agent");
-  WITH(access_id, NULL, OAS_RESULT_NULL_ARGUMENT, "opts->access_id");
-  WITH(access_key, NULL, OAS_RESULT_NULL_ARGUMENT, "opts->access_key");
+  /* NULL or "" credentials are completed from the environment or the
+   * credentials file: with no such source, the error names every source. */
+  {
+    static char endpoint[256], id[128], key[128];
+    snprintf(endpoint, sizeof endpoint, "%s", F.opts.endpoint);
+    snprintf(id, sizeof id, "%s", F.opts.access_id);
+    snprintf(key, sizeof key, "%s", F.opts.access_key);
+    F.opts.endpoint = endpoint;
+    F.opts.access_id = id;
+    F.opts.access_key = key;
+    no_credential_sources();
+  }
+  WITH(access_id, NULL, OAS_RESULT_INVALID_ARGUMENT, "no source completed them");
+  WITH(access_key, NULL, OAS_RESULT_INVALID_ARGUMENT, "ALIBABA_CLOUD_ACCESS_KEY");
   WITH(endpoint, "", OAS_RESULT_INVALID_ARGUMENT, "");
   WITH(endpoint, "http://", OAS_RESULT_INVALID_ARGUMENT, "");
   WITH(access_key, "", OAS_RESULT_INVALID_ARGUMENT, "");

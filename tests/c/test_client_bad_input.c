@@ -22,7 +22,11 @@ int main(void) {
   oas_client_options_init(&o, sizeof o);
   CHECK(o.size == sizeof o);
   CHECK(o.workers == 8 && o.upload_threshold == 64u * 1024 * 1024 && o.verify_tls);
-  CHECK_ERR(oas_client_new(&o, &c), OAS_RESULT_NULL_ARGUMENT, "opts->endpoint");
+  /* Unset endpoint and credentials are completed from the environment or the
+   * credentials file; with none of those, the error names every source. */
+  no_credential_sources();
+  CHECK_ERR(oas_client_new(&o, &c), OAS_RESULT_INVALID_ARGUMENT, "no source completed them");
+  CHECK_ERR(oas_client_new(&o, &c), OAS_RESULT_INVALID_ARGUMENT, "oas-test-credentials: not found");
   o.endpoint = "ftp://example.invalid";
   o.access_id = "id";
   o.access_key = "secret";

@@ -73,6 +73,19 @@ static inline void check_err_(oas_result rc, oas_result code, const char *needle
   }
 }
 
+/* Leaves no source from which oas_client_new could complete unset options
+ * (environment OAS_* and ALIBABA_CLOUD_*, the credentials file), so that a
+ * missing endpoint or credential is an error whatever the machine has. */
+static inline void no_credential_sources(void) {
+  unsetenv("OAS_ENDPOINT");
+  unsetenv("OAS_REGION");
+  unsetenv("OAS_ACCESS_ID");
+  unsetenv("OAS_ACCESS_KEY");
+  unsetenv("ALIBABA_CLOUD_ACCESS_KEY_ID");
+  unsetenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET");
+  setenv("OAS_CREDENTIALS_FILE", "/nonexistent/oas-test-credentials", 1);
+}
+
 /* The vectors' input: byte[i] = i mod 251. */
 static inline unsigned char *pattern(size_t n) {
   unsigned char *p = (unsigned char *)malloc(n ? n : 1);
