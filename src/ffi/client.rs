@@ -275,14 +275,6 @@ pub(crate) fn progress_fn(f: oas_progress_fn, userdata: *mut c_void) -> Option<P
     Some(Arc::new(move |done, total| p.call(done, total) == 0))
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn options_layout_matches_the_field_list() {
-        super::options::check_layout::<super::oas_client_options>();
-    }
-}
-
 /// The endpoint of an OAS region: `"cn-hangzhou"` gives
 /// `http://cn-hangzhou.oas.aliyuncs.com`; `internal` gives the intranet
 /// domain `cn-hangzhou.oas-internal.aliyuncs.com`, `https` the `https://`
@@ -308,4 +300,12 @@ pub unsafe extern "C" fn oas_region_endpoint(
         *out = super::into_owned_cstr(&endpoint);
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn options_layout_matches_the_field_list() {
+        super::options::check_layout::<super::oas_client_options>();
+    }
 }

@@ -702,10 +702,10 @@ pub unsafe extern "C" fn oas_job_download_to_callback(
         // SAFETY: NULL or a live job (C contract); checked first, as the handle.
         unsafe { oas_job::try_ref(job, "job")? };
         let f = write.ok_or_else(|| FfiError::null("write"))?;
-        // SAFETY: NULL (whole output) or a valid oas_byte_range (C contract).
         let r = if range.is_null() {
             None
         } else {
+            // SAFETY: a non-NULL pointer to a valid oas_byte_range (C contract).
             Some(unsafe { try_range_arg(range, "range")? })
         };
         let mut w = CWriter {
