@@ -154,7 +154,24 @@ void utils() {
 
 void client_errors() {
   oas::ClientOptions o;
-  FAILS(oas::Client::create(o), OAS_RESULT_NULL_ARGUMENT);
+  {
+    // Unset endpoint and credentials are resolved from the environment or the
+    // credentials file: with no source at all, INVALID_ARGUMENT.
+    const char *names[] = {"OAS_ENDPOINT", "OAS_ACCESS_ID", "OAS_ACCESS_KEY"};
+    std::string saved[3];
+    bool had[3];
+    for (int i = 0; i < 3; i++) {
+      const char *v = std::getenv(names[i]);
+      had[i] = v != nullptr;
+      saved[i] = v ? v : "";
+      unsetenv(names[i]);
+    }
+    setenv("OAS_CREDENTIALS_FILE", "/nonexistent/oas-test-credentials", 1);
+    FAILS(oas::Client::create(o), OAS_RESULT_INVALID_ARGUMENT);
+    unsetenv("OAS_CREDENTIALS_FILE");
+    for (int i = 0; i < 3; i++)
+      if (had[i]) setenv(names[i], saved[i].c_str(), 1);
+  }
   o = env_options();
   o.endpoint = "ftp://127.0.0.1:1";
   if (auto e = FAILS(oas::Client::create(o), OAS_RESULT_INVALID_ARGUMENT)) CHECK(e->kind() == oas::ErrorKind::Client);
