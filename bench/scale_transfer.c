@@ -1,6 +1,7 @@
 /* scale_transfer: transfers at the protocol's count limits, for bench/scale.sh.
- * Endpoint and credentials from OAS_ENDPOINT, OAS_ACCESS_ID, OAS_ACCESS_KEY;
- * vault OAS_BENCH_VAULT (created if missing).
+ * Endpoint and credentials as the library finds them (OAS_ENDPOINT,
+ * OAS_ACCESS_ID, OAS_ACCESS_KEY, or ~/.oascredentials); vault OAS_BENCH_VAULT
+ * (created if missing).
  *
  *   scale_transfer upload FILE PART_MIB     -> "<seconds> <archive id> <parts>"
  *       multipart upload with explicit PART_MIB parts (FILE / PART_MIB parts)
@@ -54,9 +55,6 @@ int main(int argc, char **argv) {
   }
   mib = strtoull(argv[upload ? 3 : 4], NULL, 10);
   oas_client_options_init(&o, sizeof o);
-  o.endpoint = getenv("OAS_ENDPOINT");
-  o.access_id = getenv("OAS_ACCESS_ID");
-  o.access_key = getenv("OAS_ACCESS_KEY");
   if (mib) {
     o.part_size = mib * MIB;
     o.upload_threshold = MIB;

@@ -1,8 +1,8 @@
 /* transfer_bench: one timed library operation against an OAS endpoint, for
  * bench/run.sh. The client uses the default options (oas_client_options_init)
- * apart from the endpoint and credentials, taken from OAS_ENDPOINT,
- * OAS_ACCESS_ID and OAS_ACCESS_KEY; the vault is OAS_BENCH_VAULT (created if
- * missing).
+ * apart from the endpoint and credentials, which the library finds (OAS_ENDPOINT,
+ * OAS_ACCESS_ID and OAS_ACCESS_KEY, or ~/.oascredentials: README,
+ * "Configuration"); the vault is OAS_BENCH_VAULT (created if missing).
  *
  *   transfer_bench upload FILE          -> "<seconds> <archive id>"
  *   transfer_bench download ARCHIVE OUT -> "<seconds> <job id>"
@@ -95,8 +95,7 @@ static int run(oas_vault *vault, int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
-  const char *endpoint = getenv("OAS_ENDPOINT"), *id = getenv("OAS_ACCESS_ID"),
-             *key = getenv("OAS_ACCESS_KEY"), *vault_name = getenv("OAS_BENCH_VAULT");
+  const char *vault_name = getenv("OAS_BENCH_VAULT");
   oas_client_options opts;
   const oas_client *client = NULL;
   oas_vault *vault = NULL;
@@ -104,14 +103,8 @@ int main(int argc, char **argv) {
   int status;
 
   if (argc < 2) return usage(argv[0]);
-  if (!endpoint || !id || !key) {
-    fprintf(stderr, "transfer_bench: set OAS_ENDPOINT, OAS_ACCESS_ID and OAS_ACCESS_KEY\n");
-    return 2;
-  }
+  /* Endpoint and credentials left NULL: the library resolves them. */
   oas_client_options_init(&opts, sizeof opts);
-  opts.endpoint = endpoint;
-  opts.access_id = id;
-  opts.access_key = key;
   if ((rc = oas_client_new(&opts, &client)) != OAS_RESULT_OK) return fail("oas_client_new", rc);
   rc = oas_vault_create(client, vault_name && *vault_name ? vault_name : "liboas-bench", &vault);
   if (rc != OAS_RESULT_OK) {

@@ -29,6 +29,22 @@ endfunction()
 set(_oas_cpp_test_sources tests/cpp/test_cpp.cpp tests/cpp/second_tu.cpp)
 oas_add_cpp_test(cpp_test ${_oas_cpp_test_sources} EMULATOR emulator)
 oas_add_cpp_test(cpp_test_noexc ${_oas_cpp_test_sources} NO_EXCEPTIONS EMULATOR emulator)
+# The additions for real accounts (regions, options, not-found and quota
+# errors, stream callbacks, purge) on an emulator of their own with room for
+# 4 vaults; its runs take turns (a resource lock), as the quota check counts
+# the vaults there.
+oas_add_emulator_fixture(emulator_cpp --max-vaults 4)
+foreach(_oas_t cpp_test_config cpp_test_config_noexc)
+  if(_oas_t STREQUAL "cpp_test_config")
+    oas_add_cpp_test(${_oas_t} tests/cpp/test_cpp_config.cpp EMULATOR emulator_cpp)
+  else()
+    oas_add_cpp_test(${_oas_t} tests/cpp/test_cpp_config.cpp NO_EXCEPTIONS EMULATOR emulator_cpp)
+  endif()
+  set_tests_properties(${_oas_t} PROPERTIES RESOURCE_LOCK emulator_cpp)
+  if(TEST ${_oas_t}_valgrind)
+    set_tests_properties(${_oas_t}_valgrind PROPERTIES RESOURCE_LOCK emulator_cpp)
+  endif()
+endforeach()
 
 # The header alone compiles as strict C++17, with and without exceptions
 # (and with OAS_HPP_NO_EXCEPTIONS forcing that mode in a build that has them).

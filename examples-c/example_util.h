@@ -1,6 +1,8 @@
-/* Helpers shared by the examples: a client from the environment, error
- * reports with every detail the library keeps, a live progress bar on stderr
- * with throughput, and a generated test file. Not part of the library. */
+/* Helpers shared by the examples: a client from the environment or the
+ * credentials file, error
+ * reports with every detail the library keeps, a live progress bar on
+ * stderr with throughput, and a generated test file. Not part of the
+ * library. */
 #ifndef OAS_EXAMPLE_UTIL_H
 #define OAS_EXAMPLE_UTIL_H
 
@@ -42,33 +44,31 @@ static inline int ex_fail(const char *what, oas_result rc) {
   return 1;
 }
 
-/* A client for OAS_ENDPOINT with OAS_ACCESS_ID / OAS_ACCESS_KEY; `opts` may
- * be pre-filled with oas_client_options_init and tuned (NULL: defaults).
- * Returns NULL after printing why. */
+/* A client for the endpoint and credentials the library finds itself
+ * (README, "Configuration"): environment OAS_ENDPOINT (or OAS_REGION),
+ * OAS_ACCESS_ID, OAS_ACCESS_KEY; ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET; or the
+ * oascmd credentials file ~/.oascredentials (or $OAS_CREDENTIALS_FILE).
+ * `opts` may be pre-filled with oas_client_options_init and tuned (NULL:
+ * defaults); its endpoint and credentials, when the caller left them NULL,
+ * stay NULL for the library to resolve. Returns NULL after printing why. */
 static inline const oas_client *ex_client_from_env(oas_client_options *opts) {
   oas_client_options defaults;
   const oas_client *client = NULL;
-  const char *endpoint = getenv("OAS_ENDPOINT"), *id = getenv("OAS_ACCESS_ID"),
-             *key = getenv("OAS_ACCESS_KEY");
   oas_result rc;
-  if (!endpoint || !*endpoint || !id || !*id || !key || !*key) {
-    fprintf(stderr,
-            "error: set OAS_ENDPOINT (e.g. http://127.0.0.1:8080), OAS_ACCESS_ID and "
-            "OAS_ACCESS_KEY\n"
-            "  (for the emulator: OAS_ACCESS_ID=OASEMULATORTESTID "
-            "OAS_ACCESS_KEY=OASEmulatorTestSecret000000000000)\n");
-    return NULL;
-  }
   if (!opts) {
     oas_client_options_init(&defaults, sizeof defaults);
     opts = &defaults;
   }
-  opts->endpoint = endpoint;
-  opts->access_id = id;
-  opts->access_key = key;
   rc = oas_client_new(opts, &client);
   if (rc != OAS_RESULT_OK) {
     ex_fail("oas_client_new", rc);
+    fprintf(stderr,
+            "  give the service either in ~/.oascredentials:\n"
+            "    [OASCredentials]\n    host = cn-hangzhou.oas.aliyuncs.com\n    port = 80\n"
+            "    accessid = ...\n    accesskey = ...\n"
+            "  or in OAS_ENDPOINT (e.g. http://127.0.0.1:8080), OAS_ACCESS_ID and OAS_ACCESS_KEY\n"
+            "  (for the emulator: OAS_ACCESS_ID=OASEMULATORTESTID "
+            "OAS_ACCESS_KEY=OASEmulatorTestSecret000000000000)\n");
     return NULL;
   }
   return client;

@@ -1,8 +1,8 @@
 /* resume_upload: a multipart upload interrupted half-way and finished later,
  * possibly by another process, from nothing but its upload id.
  *
- *   OAS_ENDPOINT=... OAS_ACCESS_ID=... OAS_ACCESS_KEY=... \
- *     resume_upload [--vault NAME] [--size BYTES] [--part-mib N] [FILE]
+ *   (service from ~/.oascredentials or OAS_ENDPOINT & co., as quickstart)
+ *   resume_upload [--vault NAME] [--size BYTES] [--part-mib N] [FILE]
  *
  * 1. starts a multipart upload with small parts (--part-mib, default 1 MiB,
  *    so it runs quickly on the emulator; the real service wants >= 32 MiB),

@@ -1,6 +1,7 @@
-// Helpers shared by the C++ examples: a client from the environment, an
-// error report with every detail oas::Error keeps, a live progress bar on
-// stderr with throughput, and a generated test file. Not part of the library.
+// Helpers shared by the C++ examples: client options the library completes
+// (environment or credentials file), an error report with every detail
+// oas::Error keeps, a live progress bar on stderr with throughput, and a
+// generated test file. Not part of the library.
 #ifndef OAS_EXAMPLE_UTIL_HPP
 #define OAS_EXAMPLE_UTIL_HPP
 
@@ -32,25 +33,12 @@ inline int report(const char* what, const oas::Error& e) {
   return 1;
 }
 
-// Options for OAS_ENDPOINT with OAS_ACCESS_ID / OAS_ACCESS_KEY; exits with a
-// clear message when one is missing.
-inline oas::ClientOptions options_from_env() {
-  const char* endpoint = std::getenv("OAS_ENDPOINT");
-  const char* id = std::getenv("OAS_ACCESS_ID");
-  const char* key = std::getenv("OAS_ACCESS_KEY");
-  if (!endpoint || !*endpoint || !id || !*id || !key || !*key) {
-    std::fprintf(stderr,
-                 "error: set OAS_ENDPOINT (e.g. http://127.0.0.1:8080), OAS_ACCESS_ID and OAS_ACCESS_KEY\n"
-                 "  (for the emulator: OAS_ACCESS_ID=OASEMULATORTESTID "
-                 "OAS_ACCESS_KEY=OASEmulatorTestSecret000000000000)\n");
-    std::exit(2);
-  }
-  oas::ClientOptions o;
-  o.endpoint = endpoint;
-  o.access_id = id;
-  o.access_key = key;
-  return o;
-}
+// Options whose endpoint and credentials are left empty, for the library to
+// find (README, "Configuration"): environment OAS_ENDPOINT (or OAS_REGION),
+// OAS_ACCESS_ID, OAS_ACCESS_KEY; ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET; or
+// the oascmd credentials file ~/.oascredentials (or $OAS_CREDENTIALS_FILE).
+// When none has them, oas::Client::create fails naming every source tried.
+inline oas::ClientOptions options_from_env() { return oas::ClientOptions{}; }
 
 // A progress bar for one transfer. Its callback runs on a worker thread of
 // the transfer, never two calls at once; it redraws at most ten times a

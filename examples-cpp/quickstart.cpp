@@ -1,8 +1,10 @@
 // quickstart (C++): create (or open) a vault, upload a file with a live
 // progress bar, print the archive id, and list the vaults of the account.
 //
-//   OAS_ENDPOINT=http://127.0.0.1:8080 OAS_ACCESS_ID=... OAS_ACCESS_KEY=...
-//       build/example_cpp_quickstart [--vault NAME] [--size BYTES] [FILE]
+//   build/example_cpp_quickstart [--vault NAME] [--size BYTES] [FILE]
+//
+// The service and credentials come from ~/.oascredentials (the oascmd file)
+// or OAS_ENDPOINT, OAS_ACCESS_ID, OAS_ACCESS_KEY (README, "Configuration").
 //
 // Without FILE it uploads a generated file of --size bytes (default 3 MB)
 // and removes it afterwards. Files up to 64 MiB go up in one request, larger

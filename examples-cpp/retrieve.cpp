@@ -4,8 +4,8 @@
 // a progress bar (parallel ranges, verified, resumable through `<OUT>.oas`)
 // and checks it against the original file when there is one.
 //
-//   OAS_ENDPOINT=... OAS_ACCESS_ID=... OAS_ACCESS_KEY=...
-//       build/example_cpp_retrieve [--vault NAME] [--archive ID] [--source FILE] [--out PATH] [--size BYTES]
+//   (service from ~/.oascredentials or OAS_ENDPOINT & co., as quickstart)
+//   build/example_cpp_retrieve [--vault NAME] [--archive ID] [--source FILE] [--out PATH] [--size BYTES]
 //
 // Without --archive it first uploads a generated file of --size bytes
 // (default 5 MB) and retrieves that, so it runs on its own. Without --out the

@@ -355,6 +355,105 @@ typedef int (*oas_write_fn)(void *userdata, const uint8_t *buf, size_t len);
 typedef void (*oas_log_callback)(void *userdata, uint32_t level, const char *target, const char *message);
 
 /**
+ * Options of one `oas_vault_purge`, following the options rule of the
+ * conventions: fill with `oas_purge_options_init(&o, sizeof o)`, then set
+ * what you need. A 0 or NULL field takes the default. Passing NULL instead of
+ * the struct means all defaults. Read during the call only.
+ */
+typedef struct {
+  /**
+   * `sizeof` the struct as the caller declared it (see `oas_client_options`).
+   */
+  uint64_t size;
+  /**
+   * Archives deleted in parallel (1 to 256); 0 = the client's `workers`.
+   */
+  uint32_t workers;
+  /**
+   * A succeeded inventory job that completed at most this many seconds ago
+   * is reused instead of retrieving a new inventory; 0 = 86400 (24 h, how
+   * long the service keeps job output).
+   */
+  uint64_t max_inventory_age_s;
+  /**
+   * Delay before the second status call of the inventory job, in ms; 0 =
+   * the default schedule (as `oas_job_wait` with 0).
+   */
+  uint64_t wait_first_interval_ms;
+  /**
+   * Upper bound of the delay between status calls, in ms; 0 = the default.
+   */
+  uint64_t wait_max_interval_ms;
+  /**
+   * Give up waiting for the inventory job with `OAS_RESULT_WAIT_TIMEOUT`
+   * after this many ms; 0 = wait until it finishes (the real service takes
+   * hours).
+   */
+  uint64_t wait_timeout_ms;
+  /**
+   * Directory the inventory is downloaded to (and removed from when the
+   * call returns), or NULL for the system temp directory.
+   */
+  const char *work_dir;
+  /**
+   * Non-zero: delete the archives but keep the vault. 0 (default): delete
+   * the vault too once every delete succeeded.
+   */
+  int keep_vault;
+  /**
+   * Progress callback (see `oas_progress_fn`), or NULL: `done` archives
+   * handled (deleted, already gone or failed) of `total` listed. Called
+   * after each archive from a worker thread, never two calls at once, with
+   * `done` growing; a non-zero return stops the purge with
+   * `OAS_RESULT_CANCELLED`.
+   */
+  oas_progress_fn progress;
+  /**
+   * Passed to `progress` unchanged; never read by the library.
+   */
+  void *userdata;
+} oas_purge_options;
+
+/**
+ * What `oas_vault_purge` did. The caller owns the struct and declares its
+ * size: `oas_purge_report r = {0}; r.size = sizeof r;` (the options rule, for an output:
+ * the library writes only the fields inside `r.size`, and zeroes any bytes
+ * past the fields it knows).
+ */
+typedef struct {
+  /**
+   * `sizeof` the struct as the caller declared it; set by the caller.
+   */
+  uint64_t size;
+  /**
+   * In-progress multipart uploads aborted.
+   */
+  uint64_t uploads_aborted;
+  /**
+   * Archives the inventory lists.
+   */
+  uint64_t archives_listed;
+  /**
+   * Archives this call deleted.
+   */
+  uint64_t archives_deleted;
+  /**
+   * Archives that were already gone (deleted before, e.g. by an earlier run).
+   */
+  uint64_t archives_already_gone;
+  /**
+   * Archives whose delete failed after the retries (their ids and messages
+   * are logged at WARN); the vault is then kept.
+   */
+  uint64_t archives_failed;
+  /**
+   * 1 when the vault itself was deleted, else 0 (`keep_vault`, failed
+   * deletes, or the service refused: the reason is logged at WARN).
+   */
+  uint32_t vault_deleted;
+} oas_purge_report;
+
+/**
  * Options of one upload (`oas_vault_upload_archive`, `oas_vault_upload_fd`,
  * `oas_vault_initiate_uploader`, `oas_uploader_start`,
  * `oas_uploader_resume`), following the options rule of the conventions:
@@ -1164,6 +1263,51 @@ oas_result oas_job_download_to_file(oas_job *job, const char *path, size_t chunk
  * outside 1..5 (the previous callback then stays in place).
  */
 oas_result oas_set_log_callback(oas_log_callback callback, void *userdata, uint32_t level);
+
+/**
+ * Fills the caller's `size` bytes at `opts` with the defaults (every field 0
+ * or NULL) and sets `opts->size = size`. Call it as
+ * `oas_purge_options_init(&opts, sizeof opts)`. Any thread.
+ *
+ * Returns `OAS_RESULT_OK`; `OAS_RESULT_NULL_ARGUMENT` for a NULL `opts`;
+ * `OAS_RESULT_INVALID_ARGUMENT` when `size` is below 8 or above 4096.
+ */
+oas_result oas_purge_options_init(oas_purge_options *opts, size_t size);
+
+/**
+ * Empties and deletes the vault: aborts its multipart uploads in progress;
+ * takes the newest inventory (reuses a succeeded inventory job younger than
+ * `opts->max_inventory_age_s`, else waits for a running one, else starts one
+ * and waits as `oas_job_wait` does); downloads it to `opts->work_dir`;
+ * deletes every archive it lists with parallel workers (each delete retried
+ * by the client's retry policy; one already gone counts as such); then,
+ * unless `opts->keep_vault` or a delete failed, deletes the vault. `opts`
+ * NULL = defaults. On success the counts go to `*report_out`, which the
+ * caller declared with `oas_purge_report r = {0}; r.size = sizeof r;` (the library
+ * writes the fields inside `r.size`).
+ *
+ * The real service deletes a vault only once an inventory made after the
+ * last write shows it empty (`VaultNotEmpty` otherwise), and makes
+ * inventories about once a day: a first purge usually ends with every
+ * archive deleted and `vault_deleted` 0. Calling it again later picks up
+ * where it stopped: it reuses the recent inventory job, counts the archives
+ * already deleted as `archives_already_gone`, and retries the vault delete.
+ * The same holds after a stop (`OAS_RESULT_CANCELLED`) or a failure. The
+ * handle stays valid and must still be freed; once the vault is deleted its
+ * calls give `OAS_RESULT_NOT_FOUND`. Runs on the calling thread, with worker
+ * threads for the deletes (where `opts->progress` is called).
+ *
+ * Returns `OAS_RESULT_OK` (check `archives_failed` and `vault_deleted`);
+ * `OAS_RESULT_NULL_ARGUMENT`, `OAS_RESULT_INVALID_UTF8` (`opts->work_dir`),
+ * `OAS_RESULT_INVALID_ARGUMENT` (bad `opts->size` or `workers`, or
+ * `report_out->size` below 8 or above 4096); `OAS_RESULT_CANCELLED` (the
+ * callback stopped it), `OAS_RESULT_WAIT_TIMEOUT`, `OAS_RESULT_JOB_FAILED`
+ * (the inventory job), `OAS_RESULT_IO` (the work directory),
+ * `OAS_RESULT_NOT_FOUND` (no such vault), `OAS_RESULT_HASH_MISMATCH`,
+ * `OAS_RESULT_DOWNLOAD_FAILED`, `OAS_RESULT_PROTOCOL` (the inventory),
+ * `OAS_RESULT_TRANSPORT`, `OAS_RESULT_TIMEOUT`, `OAS_RESULT_SERVER`.
+ */
+oas_result oas_vault_purge(const oas_vault *vault, const oas_purge_options *opts, oas_purge_report *report_out);
 
 /**
  * Static English text for a result code; never NULL, never freed. An unknown

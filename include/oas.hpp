@@ -14,9 +14,11 @@
  *   code / type / message, request id, response headers, upload id.
  *     - `r.ok()` / `if (r)`, `r.error()`, `*r`, `r->`, `r.value_or(x)`;
  *     - `r.value()`: the value; on failure it THROWS the oas::Error when the
- *       translation unit is built with exceptions, and prints the error to
- *       stderr and calls std::abort() when it is built without (so check
- *       `ok()` first in -fno-exceptions code).
+ *       translation unit is built with exceptions (as oas::NotFoundError or
+ *       oas::QuotaExceededError, both derived from oas::Error, for those two
+ *       codes), and prints the error to stderr and calls std::abort() when it
+ *       is built without (so check `ok()` first in -fno-exceptions code, and
+ *       `error().not_found()` / `error().quota_exceeded()` there).
  *   Code written with `ok()` / `error()` compiles and behaves the same in
  *   both modes; code that prefers exceptions writes
  *   `auto id = vault.upload_archive(path).value();`. Result is [[nodiscard]],
@@ -53,7 +55,9 @@
  *   time, while other threads may read its progress and stop it. Errors are
  *   plain values and may be passed between threads. Progress callbacks run on
  *   a worker thread of the transfer, never two at once; the log callback may
- *   run on any thread, several at once. An exception thrown by a progress
+ *   run on any thread, several at once. Read and write callbacks (ReadFn,
+ *   WriteFn, and the std::istream / std::ostream calls built on them) run on
+ *   the calling thread. An exception thrown by a progress, read or write
  *   callback never crosses the library's C frames: it is caught in the
  *   trampoline, the transfer is stopped, and the exception is rethrown to the
  *   caller once the C call has returned (exceptions mode only, of course).
@@ -74,9 +78,11 @@
 #include <cstdlib>
 #include <exception>
 #include <functional>
+#include <istream>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <ostream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -200,6 +206,12 @@ class Error : public std::runtime_error {
   /// left on the server (resume it with Vault::recover_uploader); "" if none
   ///.
   const std::string& upload_id() const noexcept { return d_->upload_id; }
+  /// True when what the call names does not exist (OAS_RESULT_NOT_FOUND: a
+  /// 404 or `...NotExists` answer, or a lookup by name that found nothing).
+  bool not_found() const noexcept { return d_->code == OAS_RESULT_NOT_FOUND; }
+  /// True when the account reached a service quota (OAS_RESULT_QUOTA_EXCEEDED:
+  /// the 11th vault of an account in a region, `TooManyVaults`).
+  bool quota_exceeded() const noexcept { return d_->code == OAS_RESULT_QUOTA_EXCEEDED; }
   /// Every response header of a server error, in the order received (empty for other errors).
   const std::vector<Header>& headers() const noexcept { return d_->headers; }
   /// The value of response header `name` (compared case-insensitively).
@@ -268,6 +280,23 @@ class Error : public std::runtime_error {
   std::shared_ptr<const Data> d_;
 };
 
+/// The oas::Error that Result::value() throws for OAS_RESULT_NOT_FOUND (what
+/// the call names does not exist), so that `catch (const oas::NotFoundError&)`
+/// picks out that case; `catch (const oas::Error&)` still catches it. Without
+/// exceptions, test `error().not_found()`.
+class NotFoundError : public Error {
+ public:
+  explicit NotFoundError(const Error& e) : Error(e) {}
+};
+
+/// The oas::Error that Result::value() throws for OAS_RESULT_QUOTA_EXCEEDED
+/// (a service quota, e.g. the 10 vaults per account and region). Without
+/// exceptions, test `error().quota_exceeded()`.
+class QuotaExceededError : public Error {
+ public:
+  explicit QuotaExceededError(const Error& e) : Error(e) {}
+};
+
 namespace detail {
 [[noreturn]] inline void fatal(const char* what, const std::string& detail) noexcept {
   std::fprintf(stderr, "oas.hpp: %s: %s\n", what, detail.c_str());
@@ -275,6 +304,8 @@ namespace detail {
 }
 [[noreturn]] inline void raise(const Error& e) {
 #if OAS_HPP_EXCEPTIONS
+  if (e.not_found()) throw NotFoundError(e);
+  if (e.quota_exceeded()) throw QuotaExceededError(e);
   throw e;
 #else
   fatal("Result::value() on a failed call (built without exceptions: check ok() first)", e.details());
@@ -381,6 +412,22 @@ using ProgressFn = std::function<bool(std::uint64_t done, std::uint64_t total)>;
 /// throws is caught and dropped (that message is lost).
 using LogFn = std::function<void(LogLevel level, std::string_view target, std::string_view message)>;
 
+/// A read callback of Vault::upload_callback: fills up to `len` bytes at
+/// `buf` and returns how many it wrote (short reads are fine), 0 at the end
+/// of the stream, or a negative value for an error (the upload then fails
+/// with OAS_RESULT_IO). Runs on the thread that called upload_callback, one
+/// call at a time. An exception it throws stops the upload and is rethrown
+/// once the C call returned.
+using ReadFn = std::function<std::int64_t(std::uint8_t* buf, std::size_t len)>;
+
+/// A write callback of Job::download_to_callback: receives `len` bytes at
+/// `buf` (valid during the call only) that have passed their check. Return
+/// true to go on, false to stop the download (OAS_RESULT_CANCELLED). Runs on
+/// the thread that called download_to_callback, one call at a time. An
+/// exception it throws stops the download and is rethrown once the C call
+/// returned.
+using WriteFn = std::function<bool(const std::uint8_t* buf, std::size_t len)>;
+
 /// Options of an upload (all unset = the client's).
 struct UploadOptions {
   /// Multipart part size (a multiple of 1 MiB; fixed when an Uploader is initiated).
@@ -421,12 +468,44 @@ struct DownloadOptions {
   ProgressFn progress;
 };
 
+/// Options of Vault::purge (all unset = the defaults).
+struct PurgeOptions {
+  /// Archives deleted in parallel (unset = the client's workers).
+  std::optional<std::uint32_t> workers;
+  /// A succeeded inventory job at most this old is reused (unset = 24 h).
+  std::optional<std::chrono::seconds> max_inventory_age;
+  /// How to wait for the inventory job (the real service takes hours).
+  WaitOptions wait;
+  /// Where the inventory is downloaded (unset = the system temp directory).
+  std::optional<std::string> work_dir;
+  /// Delete the archives but keep the vault.
+  bool keep_vault = false;
+  /// `(archives handled, archives listed)` after each archive, from a worker
+  /// thread, never two calls at once, `done` growing; false stops the purge
+  /// (OAS_RESULT_CANCELLED). Empty = none.
+  ProgressFn progress;
+};
+
+/// What Vault::purge did (the C `oas_purge_report`).
+struct PurgeReport {
+  std::uint64_t uploads_aborted = 0;        ///< multipart uploads in progress aborted
+  std::uint64_t archives_listed = 0;        ///< archives the inventory lists
+  std::uint64_t archives_deleted = 0;       ///< archives this call deleted
+  std::uint64_t archives_already_gone = 0;  ///< archives deleted before (e.g. by an earlier run)
+  std::uint64_t archives_failed = 0;        ///< deletes that failed after the retries (logged at WARN)
+  bool vault_deleted = false;               ///< the vault itself is gone
+};
+
 /// Client configuration. Unset fields take the library's defaults (see
-/// oas_client_options in oas.h).
+/// oas_client_options in oas.h). An empty endpoint, access id or access key
+/// is completed by the library from the environment (OAS_ENDPOINT or
+/// OAS_REGION, OAS_ACCESS_ID, OAS_ACCESS_KEY; ALIBABA_CLOUD_ACCESS_KEY_ID /
+/// _SECRET) or the oascmd credentials file (~/.oascredentials), see README
+/// "Configuration"; what is set always wins.
 struct ClientOptions {
-  std::string endpoint;    ///< `http://host[:port]` or `https://host[:port]` (required)
-  std::string access_id;   ///< access key id (required)
-  std::string access_key;  ///< access key secret (required; never logged)
+  std::string endpoint;    ///< `http://host[:port]` or `https://host[:port]`; empty = resolved (see region_endpoint)
+  std::string access_id;   ///< access key id; empty = resolved
+  std::string access_key;  ///< access key secret (never logged); empty = resolved
   std::optional<std::chrono::milliseconds> connect_timeout;  ///< default 10 s
   std::optional<std::chrono::milliseconds> read_timeout;     ///< default 100 s
   std::optional<std::uint32_t> retry_max_attempts;           ///< default 5
@@ -441,6 +520,13 @@ struct ClientOptions {
   std::optional<std::string> ca_file;                        ///< extra PEM CA bundle
   std::optional<bool> verify_tls;                            ///< default true
   std::optional<std::string> user_agent;                     ///< default liboas/<version>
+  /// `x-oas-version` value; default `0.2.5` (what the official SDKs send;
+  /// the API manual's examples show `2014-01-01`).
+  std::optional<std::string> protocol_version;
+  /// Default OSS host of Vault::pull_from_oss / push_to_oss given an empty
+  /// `oss_host` (default: the credentials file's `osshost` when that file
+  /// completed the options).
+  std::optional<std::string> oss_host;
 };
 
 /// Both digests of some data: upper-case hex; the tree etag of no data is "".
@@ -529,16 +615,28 @@ class Handle {
   std::shared_ptr<T> p_;
 };
 
-// Bridges a ProgressFn to oas_progress_fn for one call. The user's
-// exception is caught here (it must not unwind through the C frames), stops
-// the transfer, and is rethrown by rethrow() after the C call returned.
-class ProgressCall {
+// Catches what a user's callback throws inside a C callback (it must not
+// unwind through the library's C frames) and keeps it, so that rethrow()
+// can throw it to the caller once the C call has returned.
+class Trap {
  public:
-  explicit ProgressCall(const ProgressFn& fn) noexcept : fn_(fn ? &fn : nullptr) {}
-  ProgressCall(const ProgressCall&) = delete;
-  ProgressCall& operator=(const ProgressCall&) = delete;
-  oas_progress_fn fn() const noexcept { return fn_ != nullptr ? &ProgressCall::trampoline : nullptr; }
-  void* userdata() noexcept { return fn_ != nullptr ? this : nullptr; }
+  // Runs `f()`; returns `stop` instead when it throws, or when an earlier
+  // call threw (the callback is not called again).
+  template <class R, class F>
+  R guard(R stop, F&& f) noexcept {
+#if OAS_HPP_EXCEPTIONS
+    if (error_) return stop;
+    try {
+      return f();
+    } catch (...) {
+      error_ = std::current_exception();
+      return stop;
+    }
+#else
+    (void)stop;
+    return f();
+#endif
+  }
   void rethrow() {
 #if OAS_HPP_EXCEPTIONS
     if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
@@ -546,25 +644,74 @@ class ProgressCall {
   }
 
  private:
-  static int trampoline(void* userdata, std::uint64_t done, std::uint64_t total) noexcept {
-    auto* self = static_cast<ProgressCall*>(userdata);
-#if OAS_HPP_EXCEPTIONS
-    if (self->error_) return 1;
-    try {
-      return (*self->fn_)(done, total) ? 0 : 1;
-    } catch (...) {
-      self->error_ = std::current_exception();
-      return 1;
-    }
-#else
-    return (*self->fn_)(done, total) ? 0 : 1;
-#endif
-  }
-
-  const ProgressFn* fn_;
 #if OAS_HPP_EXCEPTIONS
   std::exception_ptr error_;
 #endif
+};
+
+// The state behind one C callback of one call: the user's function (or
+// none) and the Trap for what it throws; C gets userdata() as `userdata`.
+// The user's exception is caught there (it must not unwind through the C
+// frames), stops the transfer, and is rethrown by rethrow() after the C call
+// returned.
+template <class Fn>
+class Bridge {
+ public:
+  explicit Bridge(const Fn& fn) noexcept : fn_(fn ? &fn : nullptr) {}
+  Bridge(const Bridge&) = delete;
+  Bridge& operator=(const Bridge&) = delete;
+  void* userdata() noexcept { return fn_ != nullptr ? this : nullptr; }
+  void rethrow() { trap_.rethrow(); }
+
+ protected:
+  bool empty() const noexcept { return fn_ == nullptr; }
+  // Runs `f(user's function)` for the C callback given `userdata`; `stop`
+  // when it throws or threw before.
+  template <class R, class F>
+  static R call(void* userdata, R stop, F&& f) noexcept {
+    auto* self = static_cast<Bridge*>(userdata);
+    return self->trap_.guard(stop, [&] { return f(*self->fn_); });
+  }
+
+ private:
+  const Fn* fn_;
+  Trap trap_;
+};
+
+// A ProgressFn as oas_progress_fn for one call.
+class ProgressCall : public Bridge<ProgressFn> {
+ public:
+  using Bridge::Bridge;
+  oas_progress_fn fn() const noexcept { return empty() ? nullptr : &trampoline; }
+
+ private:
+  static int trampoline(void* userdata, std::uint64_t done, std::uint64_t total) noexcept {
+    return call(userdata, 1, [&](const ProgressFn& f) { return f(done, total) ? 0 : 1; });
+  }
+};
+
+// A ReadFn as oas_read_fn for one call.
+class ReadCall : public Bridge<ReadFn> {
+ public:
+  using Bridge::Bridge;
+  oas_read_fn fn() const noexcept { return empty() ? nullptr : &trampoline; }
+
+ private:
+  static std::int64_t trampoline(void* userdata, std::uint8_t* buf, std::size_t len) noexcept {
+    return call(userdata, std::int64_t{-1}, [&](const ReadFn& f) { return f(buf, len); });
+  }
+};
+
+// A WriteFn as oas_write_fn for one call.
+class WriteCall : public Bridge<WriteFn> {
+ public:
+  using Bridge::Bridge;
+  oas_write_fn fn() const noexcept { return empty() ? nullptr : &trampoline; }
+
+ private:
+  static int trampoline(void* userdata, const std::uint8_t* buf, std::size_t len) noexcept {
+    return call(userdata, 1, [&](const WriteFn& f) { return f(buf, len) ? 0 : 1; });
+  }
 };
 
 // The C upload options for one call.
@@ -578,6 +725,20 @@ inline std::optional<Error> upload_options(const UploadOptions& o, ProgressCall&
   c.progress = progress.fn();
   c.userdata = progress.userdata();
   return std::nullopt;
+}
+
+// Runs one upload call with the per-call options and the progress bridge:
+// `call(options, archive_id_out)`; gives the archive id.
+template <class F>
+Result<std::string> upload_call(const UploadOptions& opts, F&& call) {
+  ProgressCall progress(opts.progress);
+  char* out = nullptr;
+  oas_upload_options c;
+  if (auto e = upload_options(opts, progress, c)) return *e;
+  const ResultCode rc = call(&c, &out);
+  progress.rethrow();
+  if (rc != OAS_RESULT_OK) return last(rc);
+  return take(out);
 }
 
 // The process-wide log callback's state. Never destroyed: the C library may
@@ -658,23 +819,39 @@ inline Result<void> set_log_callback(LogFn fn, LogLevel level = LogLevel::Info) 
   return {};
 }
 
+/// The endpoint of an OAS region: "cn-hangzhou" gives
+/// `http://cn-hangzhou.oas.aliyuncs.com`; `internal` the intranet domain
+/// `cn-hangzhou.oas-internal.aliyuncs.com`, `https` the `https://` scheme.
+/// For ClientOptions::endpoint. Errors: OAS_RESULT_INVALID_ARGUMENT (not a
+/// region id: lower-case letters, digits and single inner hyphens). Any thread.
+inline Result<std::string> region_endpoint(std::string_view region, bool internal = false, bool https = false) {
+  detail::CStr r(region, "region");
+  if (auto e = detail::nul_check(r)) return *e;
+  char* out = nullptr;
+  const ResultCode rc = oas_region_endpoint(r.get(), internal, https, &out);
+  if (rc != OAS_RESULT_OK) return detail::last(rc);
+  return detail::take(out);
+}
+
 /// A thread-safe client: endpoint, credentials, options and one connection
 /// pool. Share it by reference between threads. Move-only; handles made from
 /// it keep their own reference, so it may be destroyed before them.
 class Client {
  public:
   /// Creates a client (no connection yet). Any thread. Errors:
-  /// OAS_RESULT_NULL_ARGUMENT (empty endpoint or credentials),
   /// OAS_RESULT_INVALID_ARGUMENT (bad endpoint, workers, attempts, proxy,
-  /// CA file content), OAS_RESULT_IO (unreadable CA file).
-  static Result<Client> create(const ClientOptions& o) {
+  /// CA file content, protocol version or user agent; no source completing
+  /// an empty endpoint or credentials: the message names every source
+  /// tried), OAS_RESULT_IO (unreadable CA file or credentials file).
+  static Result<Client> create(const ClientOptions& o = {}) {
     detail::CStr endpoint(o.endpoint, "endpoint"), id(o.access_id, "access_id"), key(o.access_key, "access_key");
     detail::OptCStr proxy(o.proxy, "proxy"), ca(o.ca_file, "ca_file"), ua(o.user_agent, "user_agent");
-    if (auto e = detail::nul_check(endpoint, id, key, proxy, ca, ua)) return *e;
+    detail::OptCStr version(o.protocol_version, "protocol_version"), oss(o.oss_host, "oss_host");
+    if (auto e = detail::nul_check(endpoint, id, key, proxy, ca, ua, version, oss)) return *e;
     oas_client_options c;
     ResultCode rc = oas_client_options_init(&c, sizeof c);
     if (rc != OAS_RESULT_OK) return detail::last(rc);
-    // An empty required string is passed as NULL, which the library names.
+    // An empty string is passed as NULL: the library resolves it.
     c.endpoint = o.endpoint.empty() ? nullptr : endpoint.get();
     c.access_id = o.access_id.empty() ? nullptr : id.get();
     c.access_key = o.access_key.empty() ? nullptr : key.get();
@@ -692,6 +869,8 @@ class Client {
     c.proxy = proxy.get();
     c.ca_file = ca.get();
     c.user_agent = ua.get();
+    c.protocol_version = version.get();
+    c.oss_host = oss.get();
     const oas_client* out = nullptr;
     const ResultCode rc2 = oas_client_new(&c, &out);
     if (rc2 != OAS_RESULT_OK) return detail::last(rc2);
@@ -729,14 +908,8 @@ class Uploader {
   /// OAS_RESULT_SERVER. The part size was fixed by Vault::initiate_uploader;
   /// the other fields of `opts` apply to this call.
   Result<std::string> start(const UploadOptions& opts = {}) const {
-    detail::ProgressCall progress(opts.progress);
-    char* out = nullptr;
-    oas_upload_options c;
-    if (auto e = detail::upload_options(opts, progress, c)) return *e;
-    const ResultCode rc = oas_uploader_start(h_.get(), &c, &out);
-    progress.rethrow();
-    if (rc != OAS_RESULT_OK) return detail::last(rc);
-    return detail::take(out);
+    return detail::upload_call(
+        opts, [&](const oas_upload_options* c, char** out) { return oas_uploader_start(h_.get(), c, out); });
   }
 
   /// Continues the upload from the file at `path`: the parts the server
@@ -746,14 +919,9 @@ class Uploader {
   Result<std::string> resume(std::string_view path, const UploadOptions& opts = {}) const {
     detail::CStr p(path, "path");
     if (auto e = detail::nul_check(p)) return *e;
-    detail::ProgressCall progress(opts.progress);
-    char* out = nullptr;
-    oas_upload_options c;
-    if (auto e = detail::upload_options(opts, progress, c)) return *e;
-    const ResultCode rc = oas_uploader_resume(h_.get(), p.get(), &c, &out);
-    progress.rethrow();
-    if (rc != OAS_RESULT_OK) return detail::last(rc);
-    return detail::take(out);
+    return detail::upload_call(opts, [&](const oas_upload_options* c, char** out) {
+      return oas_uploader_resume(h_.get(), p.get(), c, out);
+    });
   }
 
   /// Asks a running start() / resume() to stop (it returns
@@ -951,6 +1119,43 @@ class Job {
     });
   }
 
+  /// Downloads `range` of the output (as download_by_range), or the whole
+  /// output when unset, to the write callback `write` (see WriteFn): each
+  /// range is fetched and checked (tree etag where tree-aligned, length
+  /// always) before any of it reaches `write`, so what it receives has
+  /// passed its check, and nothing of a range that fails. `chunk_size` (0 =
+  /// 1 MiB) bounds each call's `len`. Errors as download_by_range;
+  /// OAS_RESULT_CANCELLED when `write` returned false, OAS_RESULT_NULL_ARGUMENT
+  /// for an empty `write`.
+  Result<void> download_to_callback(const WriteFn& write, std::optional<ByteRange> range = std::nullopt,
+                                    std::size_t chunk_size = 0, bool block = false,
+                                    const DownloadOptions& opts = {}) {
+    detail::WriteCall writer(write);
+    auto r = download(opts, [&](const void* c) {
+      return oas_job_download_to_callback(h_.get(), range ? &*range : nullptr, writer.fn(), writer.userdata(),
+                                          chunk_size, block, static_cast<const oas_download_options*>(c));
+    });
+    writer.rethrow();
+    return r;
+  }
+
+  /// As download_to_callback, writing the checked bytes to `out`. A stream
+  /// that fails (`!out`) stops the download with OAS_RESULT_IO; an exception
+  /// the stream throws is rethrown.
+  Result<void> download_to_stream(std::ostream& out, std::optional<ByteRange> range = std::nullopt,
+                                  std::size_t chunk_size = 0, bool block = false, const DownloadOptions& opts = {}) {
+    bool failed = false;
+    auto r = download_to_callback(
+        [&](const std::uint8_t* buf, std::size_t len) {
+          out.write(reinterpret_cast<const char*>(buf), static_cast<std::streamsize>(len));
+          failed = !out;
+          return !failed;
+        },
+        range, chunk_size, block, opts);
+    if (failed) return Error(OAS_RESULT_IO, "writing the download to the std::ostream failed");
+    return r;
+  }
+
   /// The C handle, borrowed (valid while this object owns it).
   oas_job* c_handle() const noexcept { return h_.get(); }
 
@@ -1067,16 +1272,10 @@ class Vault {
   Result<std::string> upload_archive(std::string_view path, std::optional<std::string_view> description = std::nullopt,
                                      const UploadOptions& opts = {}) const {
     detail::CStr p(path, "path");
-    detail::OptCStr d(description, "description");
-    if (auto e = detail::nul_check(p, d)) return *e;
-    detail::ProgressCall progress(opts.progress);
-    char* out = nullptr;
-    oas_upload_options c;
-    if (auto e = detail::upload_options(opts, progress, c)) return *e;
-    const ResultCode rc = oas_vault_upload_archive(h_.get(), p.get(), d.get(), &c, &out);
-    progress.rethrow();
-    if (rc != OAS_RESULT_OK) return detail::last(rc);
-    return detail::take(out);
+    if (auto e = detail::nul_check(p)) return *e;
+    return upload(description, opts, [&](const char* d, const oas_upload_options* c, char** out) {
+      return oas_vault_upload_archive(h_.get(), p.get(), d, c, out);
+    });
   }
 
   /// Uploads everything readable from descriptor `fd` (read to its end, not
@@ -1084,16 +1283,82 @@ class Vault {
   /// per worker. Otherwise as upload_archive.
   Result<std::string> upload_fd(int fd, std::optional<std::string_view> description = std::nullopt,
                                 const UploadOptions& opts = {}) const {
-    detail::OptCStr d(description, "description");
-    if (auto e = detail::nul_check(d)) return *e;
+    return upload(description, opts, [&](const char* d, const oas_upload_options* c, char** out) {
+      return oas_vault_upload_fd(h_.get(), fd, d, c, out);
+    });
+  }
+
+  /// Uploads everything `read` delivers, up to its end (see ReadFn), as one
+  /// archive: a stream of unknown length, always multipart, with the digests,
+  /// retries and memory bound of upload_fd. An empty `read` is
+  /// OAS_RESULT_NULL_ARGUMENT; a negative return OAS_RESULT_IO (the upload's
+  /// id is then in Error::upload_id()). Otherwise as upload_archive.
+  Result<std::string> upload_callback(const ReadFn& read, std::optional<std::string_view> description = std::nullopt,
+                                      const UploadOptions& opts = {}) const {
+    detail::ReadCall reader(read);
+    auto r = upload(description, opts, [&](const char* d, const oas_upload_options* c, char** out) {
+      return oas_vault_upload_callback(h_.get(), reader.fn(), reader.userdata(), d, c, out);
+    });
+    reader.rethrow();
+    return r;
+  }
+
+  /// Uploads what can be read from `in` up to its end, as upload_callback.
+  /// A stream that goes bad (`in.bad()`) fails the upload with
+  /// OAS_RESULT_IO; an exception the stream throws is rethrown.
+  Result<std::string> upload_stream(std::istream& in, std::optional<std::string_view> description = std::nullopt,
+                                    const UploadOptions& opts = {}) const {
+    return upload_callback(
+        [&in](std::uint8_t* buf, std::size_t len) -> std::int64_t {
+          in.read(reinterpret_cast<char*>(buf), static_cast<std::streamsize>(len));
+          if (in.bad()) return -1;
+          return static_cast<std::int64_t>(in.gcount());
+        },
+        description, opts);
+  }
+
+  /// Empties and deletes the vault (see oas_vault_purge): aborts its
+  /// multipart uploads, takes the newest inventory (reusing a recent one,
+  /// else retrieving one and waiting as `opts.wait` says), deletes every
+  /// archive it lists in parallel, then deletes the vault unless
+  /// `opts.keep_vault` or a delete failed. The real service deletes a vault
+  /// only once a later inventory shows it empty, so a first purge usually
+  /// ends with `vault_deleted` false; calling it again later picks up where
+  /// it stopped. Errors: OAS_RESULT_CANCELLED (progress returned false),
+  /// OAS_RESULT_WAIT_TIMEOUT, OAS_RESULT_JOB_FAILED, OAS_RESULT_NOT_FOUND,
+  /// argument, transport and server errors.
+  Result<PurgeReport> purge(const PurgeOptions& opts = {}) const {
+    detail::OptCStr dir(opts.work_dir, "work_dir");
+    if (auto e = detail::nul_check(dir)) return *e;
     detail::ProgressCall progress(opts.progress);
-    char* out = nullptr;
-    oas_upload_options c;
-    if (auto e = detail::upload_options(opts, progress, c)) return *e;
-    const ResultCode rc = oas_vault_upload_fd(h_.get(), fd, d.get(), &c, &out);
-    progress.rethrow();
+    oas_purge_options c;
+    const ResultCode rc = oas_purge_options_init(&c, sizeof c);
     if (rc != OAS_RESULT_OK) return detail::last(rc);
-    return detail::take(out);
+    c.workers = opts.workers.value_or(0);
+    c.max_inventory_age_s =
+        opts.max_inventory_age && opts.max_inventory_age->count() > 0
+            ? static_cast<std::uint64_t>(opts.max_inventory_age->count())
+            : 0;
+    c.wait_first_interval_ms = detail::ms(opts.wait.first_interval);
+    c.wait_max_interval_ms = detail::ms(opts.wait.max_interval);
+    c.wait_timeout_ms = detail::ms(opts.wait.timeout);
+    c.work_dir = dir.get();
+    c.keep_vault = opts.keep_vault ? 1 : 0;
+    c.progress = progress.fn();
+    c.userdata = progress.userdata();
+    oas_purge_report r{};
+    r.size = sizeof r;
+    const ResultCode rc2 = oas_vault_purge(h_.get(), &c, &r);
+    progress.rethrow();
+    if (rc2 != OAS_RESULT_OK) return detail::last(rc2);
+    PurgeReport out;
+    out.uploads_aborted = r.uploads_aborted;
+    out.archives_listed = r.archives_listed;
+    out.archives_deleted = r.archives_deleted;
+    out.archives_already_gone = r.archives_already_gone;
+    out.archives_failed = r.archives_failed;
+    out.vault_deleted = r.vault_deleted != 0;
+    return out;
   }
 
   /// Starts a multipart upload for the file at `path`; send it with
@@ -1241,6 +1506,15 @@ class Vault {
   static Result<void> check(ResultCode rc) {
     if (rc != OAS_RESULT_OK) return detail::last(rc);
     return {};
+  }
+  // Runs one upload call of this vault with its description:
+  // `call(description, options, archive_id_out)`.
+  template <class F>
+  Result<std::string> upload(std::optional<std::string_view> description, const UploadOptions& opts, F&& call) const {
+    detail::OptCStr d(description, "description");
+    if (auto e = detail::nul_check(d)) return *e;
+    return detail::upload_call(
+        opts, [&](const oas_upload_options* c, char** out) { return call(d.get(), c, out); });
   }
   static Result<Vault> by_string(const Client& client, std::string_view s, const char* name,
                                  ResultCode (*fn)(const oas_client*, const char*, oas_vault**)) {

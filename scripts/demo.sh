@@ -10,8 +10,11 @@
 #   ./scripts/demo.sh
 #
 # Environment:
-#   OAS_ENDPOINT, OAS_ACCESS_ID, OAS_ACCESS_KEY  use that service instead of
-#                      the emulator (all three; a real retrieval job takes hours)
+#   OAS_DEMO_REMOTE=1  use the service the library finds (README,
+#                      "Configuration": ~/.oascredentials, OAS_* or
+#                      ALIBABA_CLOUD_* variables) instead of the emulator; a
+#                      real retrieval job takes hours
+#   OAS_ENDPOINT, OAS_REGION, OAS_ACCESS_ID, OAS_ACCESS_KEY  set: as OAS_DEMO_REMOTE=1
 #   OAS_DEMO_SIZE_MIB  size of the generated file (default 200)
 #   OAS_DEMO_VAULT     vault to use (default liboas-demo)
 #   OAS_CARGO_PROFILE  cargo profile (default release), OAS_BUILD_DIR (default build)
@@ -40,9 +43,10 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 remote=0
-if [[ -n "${OAS_ENDPOINT:-}" || -n "${OAS_ACCESS_ID:-}" || -n "${OAS_ACCESS_KEY:-}" ]]; then
-  [[ -n "${OAS_ENDPOINT:-}" && -n "${OAS_ACCESS_ID:-}" && -n "${OAS_ACCESS_KEY:-}" ]] ||
-    die "set all of OAS_ENDPOINT, OAS_ACCESS_ID and OAS_ACCESS_KEY (or none, for the emulator)"
+# The examples leave the endpoint and credentials to the library, which says
+# which source it lacked if none completes them.
+if [[ -n "${OAS_DEMO_REMOTE:-}" || -n "${OAS_ENDPOINT:-}" || -n "${OAS_REGION:-}" ||
+  -n "${OAS_ACCESS_ID:-}" || -n "${OAS_ACCESS_KEY:-}" ]]; then
   remote=1
 fi
 
@@ -54,7 +58,7 @@ cmake -S . -B "$BUILD_DIR" -DOAS_CARGO_PROFILE="$PROFILE" -DOAS_BUILD_TESTS=ON -
 cmake --build "$BUILD_DIR" -j "$(nproc)" || die "build"
 
 if [[ $remote -eq 1 ]]; then
-  banner "2/6 using $OAS_ENDPOINT (from OAS_ENDPOINT)"
+  banner "2/6 using ${OAS_ENDPOINT:-the service of the credentials file or the environment}"
 else
   banner "2/6 start the emulator (free port, data in $work/data)"
   mkdir -p "$work/data"

@@ -65,6 +65,7 @@ pub mod inventory;
 pub mod job;
 pub mod log;
 pub mod options;
+pub mod purge;
 pub mod result;
 pub mod strings;
 pub mod uploader;

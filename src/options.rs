@@ -66,7 +66,7 @@ pub(crate) unsafe trait OptionsStruct: Sized {
     fn fields() -> Vec<Field>;
 }
 
-fn check_size<T: OptionsStruct>(size: u64, arg: &str) -> FfiResult<usize> {
+pub(crate) fn check_size<T: OptionsStruct>(size: u64, arg: &str) -> FfiResult<usize> {
     match usize::try_from(size) {
         Ok(n) if (T::MIN_SIZE..=MAX_OPTIONS_SIZE).contains(&n) => Ok(n),
         _ => Err(FfiError::invalid(format!(
@@ -88,8 +88,21 @@ pub(crate) unsafe fn init<T: OptionsStruct>(p: *mut T, size: usize, name: &str) 
         return Err(FfiError::null(name));
     }
     let size = check_size::<T>(size as u64, "size")?;
-    let defaults = T::defaults();
-    let src = (&defaults as *const T).cast::<u8>();
+    // SAFETY: as this function's contract; `size` is checked.
+    unsafe { write(p, size, &T::defaults()) };
+    Ok(())
+}
+
+/// Writes `value` into the caller's `size` bytes at `p` by the rule of the
+/// module doc: the fields inside `size`, zero beyond the struct this library
+/// knows, then `size` itself. For `init`, and for structs the library fills
+/// as an output (`oas_purge_report`).
+///
+/// # Safety
+/// `p` is valid for writes of `size` bytes and aligned for `T`; `size` passed
+/// [`check_size`].
+pub(crate) unsafe fn write<T: OptionsStruct>(p: *mut T, size: usize, value: &T) {
+    let src = (value as *const T).cast::<u8>();
     let dst = p.cast::<u8>();
     for f in T::fields() {
         if f.offset + f.len <= size {
@@ -105,7 +118,6 @@ pub(crate) unsafe fn init<T: OptionsStruct>(p: *mut T, size: usize, name: &str) 
     // SAFETY: `size` (a u64 at offset 0) lies inside the caller's bytes
     // (MIN_SIZE covers it) and `p` is aligned for `T`.
     unsafe { p.cast::<u64>().write(size as u64) };
-    Ok(())
 }
 
 /// Reads the caller's options at `p` by the rule of the module doc: the

@@ -334,22 +334,54 @@ pub unsafe extern "C" fn oas_vault_upload_fd(
     opts: *const oas_upload_options,
     archive_id_out: *mut *mut c_char,
 ) -> oas_result {
+    let stream = || {
+        if fd < 0 {
+            return Err(FfiError::invalid(format!("`fd` {fd} is not a descriptor")));
+        }
+        // SAFETY: a non-negative descriptor the caller keeps open for the
+        // call; ManuallyDrop leaves it open (the caller closes it).
+        Ok(FdReader(ManuallyDrop::new(unsafe {
+            File::from_raw_fd(fd)
+        })))
+    };
+    // SAFETY: the pointers are NULL or valid as the C contract says.
+    unsafe { upload_stream(vault, stream, description, opts, archive_id_out) }
+}
+
+/// A caller's descriptor as an `io::Read`, left open when dropped.
+struct FdReader(ManuallyDrop<File>);
+
+impl std::io::Read for FdReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.0.read(buf)
+    }
+}
+
+/// The shared body of the stream uploads (`oas_vault_upload_fd`,
+/// `oas_vault_upload_callback`): checks the arguments in the order of the C
+/// signature (`stream` makes the reader, checking its own arguments), then
+/// uploads everything the reader delivers as one archive.
+///
+/// # Safety
+/// Each pointer is NULL or valid as the export's C contract says.
+unsafe fn upload_stream<R: std::io::Read>(
+    vault: *const oas_vault,
+    stream: impl FnOnce() -> super::FfiResult<R>,
+    description: *const c_char,
+    opts: *const oas_upload_options,
+    archive_id_out: *mut *mut c_char,
+) -> oas_result {
     ffi_call(|| {
         // SAFETY: NULL or valid as the C contract says.
         let v = unsafe { try_ref(vault, "vault")? };
+        let reader = stream()?;
         // SAFETY: NULL or valid as the C contract says.
         let desc = unsafe { try_opt_str(description, "description")? };
         // SAFETY: NULL or valid as the C contract says.
         let out = unsafe { try_out(archive_id_out, "archive_id_out")? };
-        if fd < 0 {
-            return Err(FfiError::invalid(format!("`fd` {fd} is not a descriptor")));
-        }
         // SAFETY: NULL or an initialised options struct (C contract).
         let o = unsafe { upload_options(opts)? };
-        // SAFETY: a non-negative descriptor the caller keeps open for the
-        // call; ManuallyDrop leaves it open (the caller closes it).
-        let file = ManuallyDrop::new(unsafe { File::from_raw_fd(fd) });
-        let id = o.run(|o| v.vault.upload_reader(&*file, desc, o))?;
+        let id = o.run(|o| v.vault.upload_reader(reader, desc, o))?;
         *out = into_owned_cstr(&id);
         Ok(())
     })
@@ -411,21 +443,12 @@ pub unsafe extern "C" fn oas_vault_upload_callback(
     opts: *const oas_upload_options,
     archive_id_out: *mut *mut c_char,
 ) -> oas_result {
-    ffi_call(|| {
-        // SAFETY: NULL or valid as the C contract says.
-        let v = unsafe { try_ref(vault, "vault")? };
+    let stream = || {
         let f = read.ok_or_else(|| FfiError::null("read"))?;
-        // SAFETY: NULL or valid as the C contract says.
-        let desc = unsafe { try_opt_str(description, "description")? };
-        // SAFETY: NULL or valid as the C contract says.
-        let out = unsafe { try_out(archive_id_out, "archive_id_out")? };
-        // SAFETY: NULL or an initialised options struct (C contract).
-        let o = unsafe { upload_options(opts)? };
-        let reader = CReader { f, userdata };
-        let id = o.run(|o| v.vault.upload_reader(reader, desc, o))?;
-        *out = into_owned_cstr(&id);
-        Ok(())
-    })
+        Ok(CReader { f, userdata })
+    };
+    // SAFETY: the pointers are NULL or valid as the C contract says.
+    unsafe { upload_stream(vault, stream, description, opts, archive_id_out) }
 }
 
 /// Starts a multipart upload for the file at `path`; `*uploader_out`

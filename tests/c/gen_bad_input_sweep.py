@@ -81,6 +81,8 @@ VALID_BY_TYPE = {
     "oas_upload_options *": "&F.upload_opts",
     "const oas_download_options *": "&F.download_opts",
     "oas_download_options *": "&F.download_opts",
+    "const oas_purge_options *": "&F.purge_opts",
+    "oas_purge_options *": "&F.purge_opts",
     "const oas_byte_range *": "&F.range",
     "const oas_vault *": "F.vault",
     "oas_vault *": "F.vault",
@@ -156,6 +158,9 @@ VALID_BY_FUNC = {
     "oas_client_options_init.size": "sizeof F.opts",
     "oas_upload_options_init.size": "sizeof F.upload_opts",
     "oas_download_options_init.size": "sizeof F.download_opts",
+    "oas_purge_options_init.size": "sizeof F.purge_opts",
+    # A vault of its own: a purge that runs (opts NULL) deletes it.
+    "oas_vault_purge.vault": "F.purge_vault",
 }
 
 # Pointers that may be NULL (quoting the header's doc): a call with one of
@@ -185,6 +190,7 @@ OPTIONAL = {
     "oas_vault_upload_callback.opts": "opts NULL = defaults",
     "oas_job_download_to_callback.opts": "opts NULL = defaults",
     "oas_job_download_to_callback.range": "range NULL = the whole output",
+    "oas_vault_purge.opts": "opts NULL = defaults",
     "oas_vault_retrieve_archive.range": "range NULL = the whole archive",
     "oas_vault_retrieve_archive_reuse.range": "range NULL = the whole archive",
     "oas_job_retrieve_archive_reuse.range": "range NULL = the whole archive",
@@ -318,6 +324,10 @@ class Call:
                     self.decls.append(f"char {var}[OAS_DIGEST_BUF_LEN]; memset({var}, 'x', sizeof {var});")
                     self.outs.append(f"CHECK({var}[0] == 'x');")
                     self.args.append(var)
+                elif p.type == "oas_purge_report *":  # a struct the library fills
+                    self.decls.append(f"oas_purge_report {var}; memset(&{var}, 0xA5, sizeof {var}); {var}.size = sizeof {var};")
+                    self.outs.append(f"CHECK({var}.archives_listed == 0xA5A5A5A5A5A5A5A5ull);")
+                    self.args.append(f"&{var}")
                 elif p.type == "oas_byte_range *":
                     self.decls.append(f"oas_byte_range {var}[4]; memset({var}, 0xA5, sizeof {var});")
                     self.outs.append(f"CHECK({var}[0].start == 0xA5A5A5A5A5A5A5A5ull);")

@@ -27,9 +27,10 @@ static struct {
   oas_client_options opts;
   oas_upload_options upload_opts;
   oas_download_options download_opts;
+  oas_purge_options purge_opts;
   oas_byte_range range;
   const oas_client *client;
-  oas_vault *vault;
+  oas_vault *vault, *purge_vault; /* purge_vault: for oas_vault_purge, which deletes it */
   char vault_name[64], vault_id[64], job_id[64], upload_id[64];
   char *archive_id;
   uint64_t archive_len;
@@ -240,10 +241,18 @@ static inline void sweep_fixture_make(const char *prefix) {
   F.range.end = F.archive_len - 1;
   oas_upload_options_init(&F.upload_opts, sizeof F.upload_opts);
   oas_download_options_init(&F.download_opts, sizeof F.download_opts);
+  oas_purge_options_init(&F.purge_opts, sizeof F.purge_opts);
+  F.purge_opts.wait_first_interval_ms = 10;
+  F.purge_opts.wait_timeout_ms = 30000;
 
   snprintf(F.vault_name, sizeof F.vault_name, "%s-%ld", prefix, (long)getpid());
   ok = ok && oas_vault_create(F.client, F.vault_name, &F.vault) == OAS_RESULT_OK;
   if (ok) snprintf(F.vault_id, sizeof F.vault_id, "%s", oas_vault_id(F.vault));
+  {
+    char name[80];
+    snprintf(name, sizeof name, "%s-purge-%ld", prefix, (long)getpid());
+    ok = ok && oas_vault_create(F.client, name, &F.purge_vault) == OAS_RESULT_OK;
+  }
   ok = ok && oas_vault_upload_archive(F.vault, F.small_path, "sweep", NULL, &F.archive_id) == OAS_RESULT_OK;
   ok = ok && oas_vault_retrieve_archive(F.vault, F.archive_id, NULL, NULL, &F.job) == OAS_RESULT_OK;
   ok = ok && oas_job_wait(F.job, 10, 100, 30000) == OAS_RESULT_OK;
@@ -273,6 +282,7 @@ static inline void sweep_fixture_free(void) {
   oas_job_free(F.job);
   oas_string_free(F.archive_id);
   oas_vault_free(F.vault);
+  oas_vault_free(F.purge_vault);
   oas_client_free(F.client);
   oas_etag_free(F.etag);
   close(F.in_fd);

@@ -19,6 +19,14 @@ namespace t {
 
 inline int failures = 0;
 
+constexpr std::uint64_t MIB = 1024 * 1024;
+// Which build this is (names of the vaults it makes, so that runs differ).
+#if OAS_HPP_EXCEPTIONS
+inline const char* const MODE = "exc";
+#else
+inline const char* const MODE = "noexc";
+#endif
+
 inline void fail(const char* file, int line, const std::string& what) {
   std::fprintf(stderr, "%s:%d: %s\n", file, line, what.c_str());
   failures++;
@@ -137,6 +145,27 @@ inline std::string read_file(const std::string& path) {
   while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
   std::fclose(f);
   return out;
+}
+
+// Exits (2) unless the emulator of a fixture is given (tests/c/with_emulator.sh).
+inline void require_emulator() {
+  if (!std::getenv("OAS_ENDPOINT") || !std::getenv("OAS_ACCESS_ID") || !std::getenv("OAS_ACCESS_KEY")) {
+    std::fprintf(stderr, "run through tests/c/with_emulator.sh (OAS_ENDPOINT & co. unset)\n");
+    std::exit(2);
+  }
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
+}
+
+// Options for that emulator: 1 MiB parts, 2 workers, short retry delays.
+inline oas::ClientOptions emulator_options() {
+  oas::ClientOptions o;
+  o.endpoint = std::getenv("OAS_ENDPOINT");
+  o.access_id = std::getenv("OAS_ACCESS_ID");
+  o.access_key = std::getenv("OAS_ACCESS_KEY");
+  o.part_size = MIB;
+  o.workers = 2;
+  o.retry_base_delay = std::chrono::milliseconds(10);
+  return o;
 }
 
 inline int finish(const char* name) {

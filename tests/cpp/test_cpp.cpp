@@ -21,12 +21,8 @@ std::string second_tu_version();  // second_tu.cpp: oas.hpp in another translati
 
 namespace {
 
-constexpr std::uint64_t MIB = 1024 * 1024;
-#if OAS_HPP_EXCEPTIONS
-const char* const MODE = "exc";
-#else
-const char* const MODE = "noexc";
-#endif
+using t::MIB;
+using t::MODE;
 #ifdef OAS_RESULT_NOT_FOUND
 constexpr oas::ResultCode NOT_FOUND = OAS_RESULT_NOT_FOUND;
 #else
@@ -39,14 +35,8 @@ std::string unique(const char* what) {
 }
 
 oas::ClientOptions env_options() {
-  oas::ClientOptions o;
-  o.endpoint = std::getenv("OAS_ENDPOINT");
-  o.access_id = std::getenv("OAS_ACCESS_ID");
-  o.access_key = std::getenv("OAS_ACCESS_KEY");
-  o.upload_threshold = 2 * MIB;  // so 2 MiB + 5 goes up in three 1 MiB parts
-  o.part_size = MIB;
-  o.workers = 2;
-  o.retry_base_delay = std::chrono::milliseconds(10);
+  oas::ClientOptions o = t::emulator_options();  // 1 MiB parts
+  o.upload_threshold = 2 * MIB;                  // so 2 MiB + 5 goes up in three 1 MiB parts
   return o;
 }
 
@@ -650,11 +640,7 @@ void timed(const char* name, F&& f) {
 }  // namespace
 
 int main() {
-  std::setvbuf(stdout, nullptr, _IOLBF, 0);
-  if (!std::getenv("OAS_ENDPOINT") || !std::getenv("OAS_ACCESS_ID") || !std::getenv("OAS_ACCESS_KEY")) {
-    std::fprintf(stderr, "run through tests/c/with_emulator.sh (OAS_ENDPOINT & co. unset)\n");
-    return 2;
-  }
+  t::require_emulator();
   const oas::Client c = MUST(oas::Client::create(env_options()));
   timed("utils", utils);
   timed("client_errors", client_errors);

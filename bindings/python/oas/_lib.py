@@ -50,6 +50,7 @@ TIMEOUT = 301
 SERVER = 400
 PROTOCOL = 401
 NOT_FOUND = 402
+QUOTA_EXCEEDED = 403
 HASH_MISMATCH = 500
 UPLOAD_FAILED = 600
 DOWNLOAD_FAILED = 601
@@ -65,6 +66,8 @@ INTERNAL = 901
 oas_result = c_uint32
 PROGRESS_FN = CFUNCTYPE(c_int, c_void_p, c_uint64, c_uint64)
 LOG_FN = CFUNCTYPE(None, c_void_p, c_uint32, c_char_p, c_char_p)
+READ_FN = CFUNCTYPE(c_int64, c_void_p, c_void_p, c_size_t)    # oas_read_fn
+WRITE_FN = CFUNCTYPE(c_int, c_void_p, c_void_p, c_size_t)     # oas_write_fn
 
 
 class ClientOptions(Structure):
@@ -87,6 +90,8 @@ class ClientOptions(Structure):
         ("ca_file", c_char_p),
         ("user_agent", c_char_p),
         ("verify_tls", c_int),
+        ("protocol_version", c_char_p),
+        ("oss_host", c_char_p),
     ]
 
 
@@ -116,6 +121,33 @@ class DownloadOptions(Structure):
     ]
 
 
+class PurgeOptions(Structure):
+    _fields_ = [
+        ("size", c_uint64),
+        ("workers", c_uint32),
+        ("max_inventory_age_s", c_uint64),
+        ("wait_first_interval_ms", c_uint64),
+        ("wait_max_interval_ms", c_uint64),
+        ("wait_timeout_ms", c_uint64),
+        ("work_dir", c_char_p),
+        ("keep_vault", c_int),
+        ("progress", PROGRESS_FN),
+        ("userdata", c_void_p),
+    ]
+
+
+class PurgeReport(Structure):
+    _fields_ = [
+        ("size", c_uint64),
+        ("uploads_aborted", c_uint64),
+        ("archives_listed", c_uint64),
+        ("archives_deleted", c_uint64),
+        ("archives_already_gone", c_uint64),
+        ("archives_failed", c_uint64),
+        ("vault_deleted", c_uint32),
+    ]
+
+
 class ByteRange(Structure):
     _fields_ = [("start", c_uint64), ("end", c_uint64)]
 
@@ -139,6 +171,7 @@ _proto("oas_upload_options_init", R, POINTER(UploadOptions), c_size_t)
 _proto("oas_download_options_init", R, POINTER(DownloadOptions), c_size_t)
 _proto("oas_client_new", R, POINTER(ClientOptions), OUT_P)
 _proto("oas_client_free", None, P)
+_proto("oas_region_endpoint", R, S, c_bool, c_bool, OUT_S)
 _proto("oas_last_error", P)
 _proto("oas_error_code", R, P)
 _proto("oas_error_kind", c_uint32, P)
@@ -193,6 +226,9 @@ _proto("oas_vault_number_of_archives", c_int64, P)
 _proto("oas_vault_size", c_int64, P)
 _proto("oas_vault_upload_archive", R, P, S, S, POINTER(UploadOptions), OUT_S)
 _proto("oas_vault_upload_fd", R, P, c_int, S, POINTER(UploadOptions), OUT_S)
+_proto("oas_vault_upload_callback", R, P, READ_FN, c_void_p, S, POINTER(UploadOptions), OUT_S)
+_proto("oas_purge_options_init", R, POINTER(PurgeOptions), c_size_t)
+_proto("oas_vault_purge", R, P, POINTER(PurgeOptions), POINTER(PurgeReport))
 _proto("oas_vault_initiate_uploader", R, P, S, S, POINTER(UploadOptions), OUT_P)
 _proto("oas_vault_recover_uploader", R, P, S, OUT_P)
 _proto("oas_vault_list_all_multipart_uploads", R, P, OUT_P)
@@ -240,6 +276,8 @@ _proto("oas_job_cancel", None, P)
 _proto("oas_job_download_by_range", R, P, POINTER(ByteRange), S, c_size_t, c_bool, POINTER(DownloadOptions))
 _proto("oas_job_download_by_range_fd", R, P, POINTER(ByteRange), c_int, c_size_t, c_bool, POINTER(DownloadOptions))
 _proto("oas_job_download_to_file", R, P, S, c_size_t, c_bool, POINTER(DownloadOptions))
+_proto("oas_job_download_to_callback", R, P, POINTER(ByteRange), WRITE_FN, c_void_p, c_size_t, c_bool,
+       POINTER(DownloadOptions))
 
 NO_PROGRESS = PROGRESS_FN()  # a NULL progress callback
 

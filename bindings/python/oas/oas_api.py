@@ -24,6 +24,17 @@ _OPTIONS = {
 }
 
 
+def region_endpoint(region, internal=False, https=False):
+    """The endpoint of an OAS region, usable as the `host` of `OASAPI` (an
+    extra): "cn-hangzhou" gives "http://cn-hangzhou.oas.aliyuncs.com";
+    `internal` the intranet domain (cn-hangzhou.oas-internal.aliyuncs.com),
+    `https` the https scheme. A malformed region id is a ValueError."""
+    out = _lib.c_void_p()
+    _lib.check(_lib.LIB.oas_region_endpoint, _lib.enc(region, "region"), bool(internal),
+               bool(https), _lib.byref(out))
+    return _lib.take_string(out)
+
+
 class OASAPI(object):
     """OASAPI(host, accessId, accessKey, port=80, is_security=False, **options)
 
@@ -32,7 +43,10 @@ class OASAPI(object):
     options (not in the original SDK): `connect_timeout`, `read_timeout`,
     `retry_base_delay`, `retry_max_delay` (seconds), `retry_max_attempts`,
     `workers`, `upload_threshold`, `part_size`, `download_range_size`,
-    `bandwidth_limit` (bytes), `proxy`, `ca_file`, `verify_tls`, `user_agent`.
+    `bandwidth_limit` (bytes), `proxy`, `ca_file`, `verify_tls`, `user_agent`,
+    `protocol_version` (the `x-oas-version` value, default "0.2.5"), `oss_host`
+    (the OSS host of `pull_from_oss` / `push_to_oss` given an empty one).
+    `region_endpoint("cn-hangzhou")` gives the `host` of a region.
     """
 
     def __init__(self, host, accessId, accessKey, port=80, is_security=False, **options):
@@ -60,7 +74,7 @@ class OASAPI(object):
             if key in _OPTIONS:
                 field, scale = _OPTIONS[key]
                 setattr(opts, field, int(value * scale) if scale else int(value))
-            elif key in ("proxy", "ca_file", "user_agent"):
+            elif key in ("proxy", "ca_file", "user_agent", "protocol_version", "oss_host"):
                 b = _lib.enc(value, key)
                 keep.append(b)
                 setattr(opts, key, b)

@@ -31,13 +31,13 @@ def emulator_binary():
 
 
 class Emulator(object):
-    def __init__(self, *options):
+    def __init__(self, *options, max_vaults=1000):
         self.dir = tempfile.mkdtemp(prefix="oas-py-emu-")
         self.oss_dir = os.path.join(self.dir, "oss")
         os.makedirs(self.oss_dir)
         self.proc = subprocess.Popen(
             [emulator_binary(), "--listen", "127.0.0.1:0", "--data-dir",
-             os.path.join(self.dir, "data"), "--oss-dir", self.oss_dir, "--max-vaults", "1000"]
+             os.path.join(self.dir, "data"), "--oss-dir", self.oss_dir, "--max-vaults", str(max_vaults)]
             + list(options), stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
         line = self.proc.stdout.readline().decode()
         if not line.startswith("listening on "):
@@ -64,6 +64,17 @@ class Emulator(object):
         import urllib.request
         with urllib.request.urlopen(self.url + "/_emulator/stats") as r:
             return json.loads(r.read().decode())["operations"]
+
+    def set_faults(self, rules):
+        """Replaces the fault rules (a list of dicts, see README "Fault injection")."""
+        import json
+        import urllib.request
+        urllib.request.urlopen(urllib.request.Request(self.url + "/_emulator/faults",
+                                                      method="DELETE")).close()
+        body = json.dumps({"rules": rules}).encode()
+        urllib.request.urlopen(urllib.request.Request(
+            self.url + "/_emulator/faults", data=body, method="POST",
+            headers={"Content-Type": "application/json"})).close()
 
     def reset_stats(self):
         import urllib.request

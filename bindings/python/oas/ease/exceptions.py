@@ -1,6 +1,7 @@
 """The SDK's exceptions (`oas.ease.exceptions`), raised from liboas failures.
 
 `OASServerError` and `OASClientError` are the two families of the original SDK;
+`OASQuotaExceededError` (an `OASServerError`) is the vault quota's error;
 `UploadArchiveError`, `DownloadArchiveError` and `HashDoesNotMatchError` derive
 from `OASClientError`. Every exception raised by this package also carries
 `result` (the liboas result code, e.g. 400) and `result_name`.
@@ -51,6 +52,13 @@ class OASServerError(OASError):
     def __repr__(self):
         return "OASServerError(status=%r, code=%r, type=%r, message=%r, request_id=%r)" % (
             self.status, self.code, self.type, self.message, self.request_id)
+
+
+class OASQuotaExceededError(OASServerError):
+    """The account reached a service quota: the 11th vault of an account in a
+    region (HTTP 403, code `TooManyVaults`; the service allows 10). An
+    `OASServerError` with all its fields (not in the original SDK, which
+    raised a plain `OASServerError`)."""
 
 
 class OASClientError(OASError):
@@ -104,11 +112,12 @@ def from_error(info, context=None):
     rc = info.result
     msg = info.message
 
-    def server_error():
-        return OASServerError(info.http_status, info.server_code or None,
-                              info.server_type or None, info.server_message or msg,
-                              info.request_id or None, info.headers, msg)
-    if rc == _lib.SERVER or (rc == _lib.NOT_FOUND and info.http_status):
+    def server_error(cls=OASServerError):
+        return cls(info.http_status, info.server_code or None, info.server_type or None,
+                   info.server_message or msg, info.request_id or None, info.headers, msg)
+    if rc == _lib.QUOTA_EXCEEDED:
+        e = server_error(OASQuotaExceededError)
+    elif rc == _lib.SERVER or (rc == _lib.NOT_FOUND and info.http_status):
         e = server_error()
     elif rc == _lib.NOT_FOUND:  # get_vault_by_name of a missing vault: ValueError, as before
         e = OASValueError(msg)
@@ -140,6 +149,6 @@ def from_error(info, context=None):
     return e
 
 
-__all__ = ["OASError", "OASServerError", "OASClientError", "UploadArchiveError",
-           "DownloadArchiveError", "HashDoesNotMatchError", "OASTransportError", "OASIOError",
-           "OASValueError"]
+__all__ = ["OASError", "OASServerError", "OASQuotaExceededError", "OASClientError",
+           "UploadArchiveError", "DownloadArchiveError", "HashDoesNotMatchError",
+           "OASTransportError", "OASIOError", "OASValueError"]

@@ -4,12 +4,10 @@ Logging goes to the logger `oas.ease.job` (fed by liboas).
 """
 
 import logging
-import os
-import threading
 from ctypes import byref
 
 from .. import _lib, _log
-from ._handle import Progress
+from ._handle import Progress, Writer
 
 L = _lib.LIB
 log = logging.getLogger(__name__)
@@ -128,37 +126,17 @@ class Job(object):
         return self._download_to_obj(start, end, file_obj, chunk, block, progress)
 
     def _download_to_obj(self, start, end, file_obj, chunk, block, progress):
-        # The library writes to a pipe (bytes only after they were verified);
-        # a thread copies them into the file object, whatever it is.
-        rfd, wfd = os.pipe()
-        failure = []
-
-        def copy():
-            try:
-                while True:
-                    data = os.read(rfd, 1 << 20)
-                    if not data:
-                        break
-                    file_obj.write(data)
-            except BaseException as e:
-                failure.append(e)
-            finally:
-                os.close(rfd)  # a writer then gets EPIPE, never blocks
-
-        t = threading.Thread(target=copy, name="oas-file-obj", daemon=True)
-        t.start()
+        # The library hands each range to the write callback only after it
+        # was verified (oas_job_download_to_callback); the callback writes it
+        # to the file object, whatever it is, on this call's thread.
+        writer = Writer(file_obj)
         try:
-            self._download(L.oas_job_download_by_range_fd,
-                           (byref(_lib.ByteRange(start, end)), wfd, chunk), block, progress)
+            self._download(L.oas_job_download_to_callback,
+                           (byref(_lib.ByteRange(start, end)), writer.c, None, chunk), block,
+                           progress)
         except Exception:
-            if failure:
-                raise failure[0]
+            writer.reraise()
             raise
-        finally:
-            os.close(wfd)
-            t.join()
-        if failure:
-            raise failure[0]
 
     def download_to_file(self, file_path, chunk_size=None, block=True, progress=None):
         """Downloads the whole job output to `file_path` in parallel verified

@@ -3,7 +3,7 @@
 from ctypes import byref, c_void_p
 
 from .. import _lib, _log
-from ._handle import Owner, Progress
+from ._handle import Owner, Progress, Reader
 from .job import Job
 from .uploader import Uploader
 
@@ -113,22 +113,76 @@ class Vault(object):
         return [Job(self, L.oas_job_list_get(out.value, i), owner)
                 for i in range(L.oas_job_list_len(out.value))]
 
-    def upload_archive(self, file_path, desc=None, progress=None):
+    def upload_archive(self, file_path=None, desc=None, progress=None, file_obj=None):
         """Uploads the file (one request up to 64 MiB, parallel multipart above)
         and returns the archive id. `progress(done, total)` (an extra) is called
-        from a worker thread; returning False stops the upload."""
+        from a worker thread; returning False stops the upload.
+
+        With `file_obj` instead of `file_path` (an extra), uploads what can be
+        read from that binary file object (`readinto` or `read`) up to its end:
+        a stream of unknown length (a pipe, a socket, a compressor), read
+        straight into the library's buffers on this call's thread, always as
+        a multipart upload; `progress` then gets `total` 0. An exception the
+        file object raises is raised again here."""
+        if file_path is None and file_obj is None:
+            raise ValueError("Either file_path or file_obj should be provided.")
         _log.sync()
         cb = Progress(progress)
         opts = _lib.upload_options(cb.c)
         out = c_void_p()
+        reader = None
+        if file_path is not None:
+            fn, source = L.oas_vault_upload_archive, (_lib.enc(file_path, "file_path"),)
+        else:
+            reader = Reader(file_obj)
+            fn, source = L.oas_vault_upload_callback, (reader.c, None)
         try:
-            _lib.check(L.oas_vault_upload_archive, self._h, _lib.enc(file_path, "file_path"),
-                       _lib.enc(desc, "desc"), byref(opts), byref(out), cancel=cb.stop,
-                       context="upload")
+            _lib.check(fn, self._h, *(source + (_lib.enc(desc, "desc"), byref(opts), byref(out))),
+                       cancel=cb.stop, context="upload")
         except Exception:
+            if reader is not None:
+                reader.reraise()
             cb.reraise()
             raise
         return _lib.take_string(out)
+
+    def purge(self, workers=None, progress=None, keep_vault=False, max_inventory_age=None,
+              poll_first_interval=None, poll_max_interval=None, timeout=None, work_dir=None):
+        """Empties and deletes the vault (an extra; liboas `oas_vault_purge`):
+        aborts its multipart uploads, takes the newest inventory (reuses an
+        inventory job that succeeded within `max_inventory_age` seconds,
+        default 24 h, else waits for one, polling as `Job.wait` does, giving up
+        after `timeout` seconds when set), deletes every archive it lists with
+        `workers` parallel deletes, then deletes the vault unless `keep_vault`
+        or a delete failed. `progress(done, total)` counts archives, from a
+        worker thread, one call at a time; returning False stops the purge.
+        Returns a `PurgeReport`.
+
+        The real service deletes a vault only once an inventory made after the
+        last write shows it empty, about a day later: a first purge usually
+        ends with `vault_deleted` False, and calling it again then picks up
+        where it stopped (the archives deleted before count as
+        `archives_already_gone`)."""
+        _log.sync()
+        cb = Progress(progress)
+        opts = _lib.PurgeOptions()
+        L.oas_purge_options_init(byref(opts), _lib.ctypes.sizeof(opts))
+        opts.workers = int(workers or 0)
+        opts.max_inventory_age_s = int(max_inventory_age or 0)
+        opts.wait_first_interval_ms, opts.wait_max_interval_ms, opts.wait_timeout_ms = (
+            int((v or 0) * 1000) for v in (poll_first_interval, poll_max_interval, timeout))
+        keep = _lib.enc(work_dir, "work_dir")
+        opts.work_dir = keep
+        opts.keep_vault = 1 if keep_vault else 0
+        opts.progress = cb.c
+        report = _lib.PurgeReport()
+        report.size = _lib.ctypes.sizeof(report)
+        try:
+            _lib.check(L.oas_vault_purge, self._h, byref(opts), byref(report), cancel=cb.stop)
+        except Exception:
+            cb.reraise()
+            raise
+        return PurgeReport(report)
 
     def initiate_uploader(self, file_path, desc=None):
         """Starts a multipart upload of the file; returns its `Uploader` (call `start()`)."""
@@ -180,3 +234,21 @@ class Vault(object):
         return self._job(L.oas_vault_push_to_oss, _lib.enc(archive_id, "archive_id"),
                          _lib.enc(osshost, "osshost"), _lib.enc(bucket, "bucket"),
                          _lib.enc(object, "object"), _lib.enc(desc, "desc"))
+
+
+class PurgeReport(object):
+    """What `Vault.purge` did: `uploads_aborted`, `archives_listed`,
+    `archives_deleted`, `archives_already_gone`, `archives_failed` (deletes
+    that failed after the retries; the vault is then kept) and `vault_deleted`."""
+
+    __slots__ = ("uploads_aborted", "archives_listed", "archives_deleted",
+                 "archives_already_gone", "archives_failed", "vault_deleted")
+
+    def __init__(self, c):
+        for name in self.__slots__:
+            setattr(self, name, getattr(c, name))
+        self.vault_deleted = bool(c.vault_deleted)
+
+    def __repr__(self):
+        return "PurgeReport(%s)" % ", ".join("%s=%r" % (n, getattr(self, n))
+                                              for n in self.__slots__)
