@@ -39,8 +39,11 @@ maximum() {
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", a / b}'; }
 
 # time_once <command...>: "wall cpu" seconds of one run (output discarded).
+# The disk is flushed first (untimed), so that write-back left by an earlier
+# figure does not land in this one.
 time_once() {
   local out
+  sync
   out=$( { TIMEFORMAT='%R %U %S'; time "$@" >/dev/null; } 2>&1 | tail -1)
   awk '{print $1, $2 + $3}' <<<"$out"
 }

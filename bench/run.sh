@@ -156,6 +156,7 @@ for ((i = 1; i <= RUNS; i++)); do
   both_w+=("$w") both_c+=("$c")
   read -r w c <<<"$(time_once "$digest_bench" "$lib" tree "$src")"
   tree_w+=("$w") tree_c+=("$c")
+  sync # untimed: no write-back of an earlier figure in this one
   e0=$(emulator_cpu)
   read -r s new_archive <<<"$(tb "$work/up.rss" upload "$src")"
   up_s+=("$s") up_cc+=("$(cpu_of "$work/up.rss")")
@@ -164,6 +165,7 @@ for ((i = 1; i <= RUNS; i++)); do
   if [[ -n "$archive" ]]; then tb "$work/del.rss" delete "$archive" >/dev/null; fi
   archive="$new_archive"
   rm -f "$work/down.bin" "$work/down.bin.oas"
+  sync
   e0=$(emulator_cpu)
   read -r s _ <<<"$(tb "$work/down.rss" download "$archive" "$work/down.bin")"
   down_s+=("$s") down_cc+=("$(cpu_of "$work/down.rss")")

@@ -17,8 +17,8 @@ use rayon::prelude::*;
 
 mod file;
 pub use file::{
-    digest_file_range, digest_path, digest_reader, digest_reader_at, stream_len, tree_etag_at,
-    FileDigestError, Want,
+    digest_file_range, digest_path, digest_ranges_at, digest_reader, digest_reader_at, stream_len,
+    tree_etag_at, FileDigestError, Want,
 };
 
 /// Size of a tree-etag leaf: 1 MiB.

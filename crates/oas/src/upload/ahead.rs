@@ -8,6 +8,12 @@
 //! the senders keeps both sides busy: the first part goes out as soon as it is
 //! hashed, and the next ones are hashed while earlier ones are on the wire.
 //! Nothing but the digests is kept, so memory does not grow.
+//!
+//! Parts are hashed in groups: the content MD5 of a part is one sequential
+//! stream, but the parts are independent, so a group's MD5s run together in
+//! SIMD lanes (`digest::digest_ranges_at`), several times cheaper than one
+//! scalar pass per part. The first part of a group is ready when the whole
+//! group is, so groups are as large as the parts in flight (the workers).
 
 use crate::digest::Digests;
 use crate::engine::sync::lock;
@@ -36,16 +42,28 @@ impl DigestsAhead {
         lock(&self.slots)
     }
 
-    /// Computes `hash(i)` for every part in order, until all are done or
-    /// `stop` is cancelled. Run it on a thread of its own.
-    pub fn produce(&self, stop: &CancelToken, hash: impl Fn(usize) -> Result<Digests>) {
+    /// Computes the digests of every part in order, `group` parts per call
+    /// of `hash` (given the parts' indices, it returns one result per index),
+    /// until all are done or `stop` is cancelled. Run it on a thread of its own.
+    pub fn produce(
+        &self,
+        stop: &CancelToken,
+        group: usize,
+        hash: impl Fn(&[usize]) -> Vec<Result<Digests>>,
+    ) {
         let n = self.slots().len();
-        for i in 0..n {
+        let indices: Vec<usize> = (0..n).collect();
+        for batch in indices.chunks(group.max(1)) {
             if stop.is_cancelled() {
                 break;
             }
-            let d = hash(i);
-            self.slots()[i] = Some(d);
+            let digests = hash(batch);
+            debug_assert_eq!(digests.len(), batch.len());
+            let mut slots = self.slots();
+            for (&i, d) in batch.iter().zip(digests) {
+                slots[i] = Some(d);
+            }
+            drop(slots);
             self.ready.notify_all();
         }
     }
@@ -87,13 +105,19 @@ mod tests {
         let hashed = AtomicUsize::new(0);
         std::thread::scope(|s| {
             s.spawn(|| {
-                ahead.produce(&stop, |i| {
-                    hashed.fetch_add(1, Ordering::SeqCst);
-                    if i == 3 {
-                        return Err(Error::Upload("disk gone".into()));
-                    }
-                    std::thread::sleep(Duration::from_millis(5));
-                    Ok(digests(i))
+                ahead.produce(&stop, 2, |batch| {
+                    assert!(batch.len() <= 2, "groups of at most 2");
+                    batch
+                        .iter()
+                        .map(|&i| {
+                            hashed.fetch_add(1, Ordering::SeqCst);
+                            if i == 3 {
+                                return Err(Error::Upload("disk gone".into()));
+                            }
+                            std::thread::sleep(Duration::from_millis(5));
+                            Ok(digests(i))
+                        })
+                        .collect()
                 })
             });
             for i in [0, 1, 2, 4] {
@@ -115,11 +139,11 @@ mod tests {
         let hashed = AtomicUsize::new(0);
         std::thread::scope(|s| {
             s.spawn(|| {
-                ahead.produce(&stop, |i| {
+                ahead.produce(&stop, 1, |batch| {
                     if hashed.fetch_add(1, Ordering::SeqCst) == 2 {
                         stop.cancel();
                     }
-                    Ok(digests(i))
+                    batch.iter().map(|&i| Ok(digests(i))).collect()
                 })
             });
             let err = ahead.take(50, &stop, "upload x").unwrap_err();

@@ -7,7 +7,7 @@
 
 use super::ahead::DigestsAhead;
 use super::{PartTarget, UploadOptions};
-use crate::digest::{self, Want};
+use crate::digest::{self, Digests, Want};
 use crate::engine::pool::run_parallel;
 use crate::engine::sync::lock;
 use crate::engine::transfer::{ProgressFn, Transfer};
@@ -22,6 +22,10 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex};
+
+/// Most parts hashed together in SIMD lanes by the hash-ahead thread (the
+/// widest back end has 16 lanes per vector).
+const HASH_GROUP_MAX: usize = 16;
 
 /// One multipart upload of a vault.
 ///
@@ -440,8 +444,21 @@ impl Uploader {
         // upload_ahead.rs); each sender takes its part's digests from it.
         let ahead = DigestsAhead::new(missing.len());
         let order: Vec<usize> = (0..missing.len()).collect();
+        // A group's MD5s share the SIMD lanes; on a failure each part of the
+        // group is hashed alone, so its error names its own range.
+        let hash_group = |batch: &[usize]| -> Vec<Result<Digests>> {
+            let ranges: Vec<(u64, u64)> = batch
+                .iter()
+                .map(|&i| (missing[i].start, missing[i].len()))
+                .collect();
+            match digest::digest_ranges_at(file, &ranges) {
+                Ok(d) => d.into_iter().map(Ok).collect(),
+                Err(_) => batch.iter().map(|&i| hash(&missing[i])).collect(),
+            }
+        };
+        let group = workers.clamp(1, HASH_GROUP_MAX);
         let sent = std::thread::scope(|s| {
-            s.spawn(|| ahead.produce(stop, |i| hash(&missing[i])));
+            s.spawn(|| ahead.produce(stop, group, hash_group));
             run_parallel(&order, workers, stop, &what, |&i| {
                 let r = missing[i];
                 let d = ahead.take(i, stop, &what)?;

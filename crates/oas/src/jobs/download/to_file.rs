@@ -194,6 +194,7 @@ impl Job {
                 readable: true,
                 path: Some(path),
             };
+            preallocate(&file, range, path)?;
             let fetched = fetcher.fetch(range, &mut sink as &mut dyn RangeSink)?;
             if fetched.verified {
                 lock(&verified).push(range);
@@ -204,10 +205,12 @@ impl Job {
                 end: range.end,
                 tree_etag: fetched.tree_etag,
             });
-            // Journal only what is on disk: sync the file's data first.
-            file.sync_data()
-                .map_err(|e| Error::io(format!("flushing {}", path.display()), e))
-                .and_then(|_| j.save(&journal_path))
+            // The journal lists ranges written to the file; the disk writes
+            // are started here and waited for by the final fsync. After a
+            // power loss a listed range whose bytes did not reach the disk
+            // fails the re-hash every resume makes and is fetched again.
+            start_writeback(&file, range);
+            j.save(&journal_path)
         });
         transfer.maybe_report(true);
         fetched?;
@@ -327,6 +330,51 @@ fn lock_exclusive(file: &File, path: &Path) -> Result<()> {
         )));
     }
     Err(Error::io(format!("locking {}", path.display()), err))
+}
+
+/// Allocates the blocks of `range` in the target (`fallocate`) before its
+/// bytes arrive: the writes then need no block allocation, and a disk
+/// without room for the range fails here with the path named. The file was
+/// extended sparsely to its full size first, so only the ranges being
+/// fetched take space. Where the file system cannot preallocate, the writes
+/// allocate as usual.
+fn preallocate(file: &File, range: ByteRange, path: &Path) -> Result<()> {
+    use std::os::fd::AsRawFd;
+    let (Ok(start), Ok(len)) = (
+        libc::off_t::try_from(range.start),
+        libc::off_t::try_from(range.len()),
+    ) else {
+        return Ok(());
+    };
+    // SAFETY: fallocate only operates on the open descriptor.
+    if unsafe { libc::fallocate(file.as_raw_fd(), 0, start, len) } == 0 {
+        return Ok(());
+    }
+    let err = std::io::Error::last_os_error();
+    match err.raw_os_error() {
+        Some(libc::EOPNOTSUPP) | Some(libc::ENOSYS) => Ok(()),
+        _ => Err(Error::io(
+            format!("reserving bytes {range} of {}", path.display()),
+            err,
+        )),
+    }
+}
+
+/// Starts writing `range` of `file` to disk without waiting
+/// (`sync_file_range(SYNC_FILE_RANGE_WRITE)`), so the disk works while the
+/// other ranges arrive and the final fsync has little left to wait for. A
+/// hint only: where it fails, the final fsync does all the writing.
+fn start_writeback(file: &File, range: ByteRange) {
+    use std::os::fd::AsRawFd;
+    let (Ok(start), Ok(len)) = (
+        libc::off64_t::try_from(range.start),
+        libc::off64_t::try_from(range.len()),
+    ) else {
+        return;
+    };
+    // SAFETY: sync_file_range only operates on the open descriptor.
+    let _ =
+        unsafe { libc::sync_file_range(file.as_raw_fd(), start, len, libc::SYNC_FILE_RANGE_WRITE) };
 }
 
 /// True when the bytes of `range` in `file` have tree etag `etag`.
