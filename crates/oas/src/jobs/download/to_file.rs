@@ -194,7 +194,6 @@ impl Job {
                 readable: true,
                 path: Some(path),
             };
-            preallocate(&file, range, path)?;
             let fetched = fetcher.fetch(range, &mut sink as &mut dyn RangeSink)?;
             if fetched.verified {
                 lock(&verified).push(range);
@@ -330,34 +329,6 @@ fn lock_exclusive(file: &File, path: &Path) -> Result<()> {
         )));
     }
     Err(Error::io(format!("locking {}", path.display()), err))
-}
-
-/// Allocates the blocks of `range` in the target (`fallocate`) before its
-/// bytes arrive: the writes then need no block allocation, and a disk
-/// without room for the range fails here with the path named. The file was
-/// extended sparsely to its full size first, so only the ranges being
-/// fetched take space. Where the file system cannot preallocate, the writes
-/// allocate as usual.
-fn preallocate(file: &File, range: ByteRange, path: &Path) -> Result<()> {
-    use std::os::fd::AsRawFd;
-    let (Ok(start), Ok(len)) = (
-        libc::off_t::try_from(range.start),
-        libc::off_t::try_from(range.len()),
-    ) else {
-        return Ok(());
-    };
-    // SAFETY: fallocate only operates on the open descriptor.
-    if unsafe { libc::fallocate(file.as_raw_fd(), 0, start, len) } == 0 {
-        return Ok(());
-    }
-    let err = std::io::Error::last_os_error();
-    match err.raw_os_error() {
-        Some(libc::EOPNOTSUPP) | Some(libc::ENOSYS) => Ok(()),
-        _ => Err(Error::io(
-            format!("reserving bytes {range} of {}", path.display()),
-            err,
-        )),
-    }
 }
 
 /// Starts writing `range` of `file` to disk without waiting
