@@ -3,6 +3,7 @@
 //! here because their C API lives elsewhere).
 
 mod download_common;
+use oas_sdk as sdk;
 
 use download_common::*;
 use oas::client::{

@@ -2,6 +2,7 @@
 //! functions against the in-process emulator.
 
 mod common;
+use oas_sdk as sdk;
 
 use common::ffi::*;
 use common::*;

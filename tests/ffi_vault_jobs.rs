@@ -4,6 +4,7 @@
 //! `oas_vault_push_to_oss`) against the in-process emulator.
 
 mod common;
+use oas_sdk as sdk;
 
 use common::ffi::*;
 use common::*;

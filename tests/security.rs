@@ -9,6 +9,7 @@
 //!   unknown CA by default and works once that CA is configured (Rust and C).
 
 mod common;
+use oas_sdk as sdk;
 
 use common::ffi::{cs, default_options, last_message};
 use common::*;

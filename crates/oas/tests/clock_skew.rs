@@ -5,6 +5,7 @@
 //! at WARN.
 
 mod common;
+use oas as sdk;
 
 use common::{count, file, MIB};
 use oas::log::{set_sink, Level};

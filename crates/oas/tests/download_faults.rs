@@ -2,6 +2,7 @@
 //! counts from the emulator proving retries and polling frequency.
 
 mod download_common;
+use oas as sdk;
 
 use download_common::*;
 use oas::model::JobRequest;

@@ -2,6 +2,7 @@
 //! finished range damaged on disk before resuming.
 
 mod download_common;
+use oas as sdk;
 
 use download_common::*;
 use oas::download::Journal;

@@ -1,6 +1,7 @@
 //! Round trips through the emulator: upload, retrieve, download, compare.
 
 mod download_common;
+use oas as sdk;
 
 use download_common::*;
 use oas::ranges::ByteRange;

@@ -4,6 +4,7 @@
 //! the inventory job.
 
 mod common;
+use oas as sdk;
 
 use common::{count, emulator, file, set_faults, MIB};
 use oas::purge::{PurgeOptions, PurgeReport};

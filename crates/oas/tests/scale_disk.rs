@@ -13,6 +13,7 @@
 //! test prints why and returns.
 
 mod download_common;
+use oas as sdk;
 
 use download_common::*;
 use oas::digest::{digest_file_range, Want};

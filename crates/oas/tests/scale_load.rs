@@ -8,6 +8,7 @@
 //! is `tests/c/test_load.c`.
 
 mod common;
+use oas as sdk;
 
 use common::MIB;
 use oas::{Error, UploadOptions, Vault, WaitOptions};

@@ -18,6 +18,7 @@
 //! `bench/scale.sh` runs a full 10 000-part upload and 10 000-range download.
 
 mod common;
+use oas as sdk;
 
 use common::MIB;
 use oas::download::Journal;

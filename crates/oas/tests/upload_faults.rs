@@ -2,6 +2,7 @@
 //! the bandwidth limit.
 
 mod common;
+use oas as sdk;
 
 use common::*;
 use oas::{Error, UploadOptions, Vault};

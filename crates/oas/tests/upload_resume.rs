@@ -3,6 +3,7 @@
 //! file that changed before `resume`.
 
 mod common;
+use oas as sdk;
 
 use common::*;
 use oas::{Error, UploadOptions, Vault};

@@ -2,6 +2,7 @@
 //! emulator.
 
 mod common;
+use oas as sdk;
 
 use common::*;
 use oas::{Error, Vault};

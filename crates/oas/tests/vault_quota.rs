@@ -3,6 +3,7 @@
 //! and explains in its message.
 
 mod common;
+use oas as sdk;
 
 use oas::{Client, Vault};
 use oas_emulator::{Config, Emulator};

@@ -1,8 +1,12 @@
 //! Shared helpers of the upload tests: an in-process emulator, clients with
 //! small thresholds, test files, and the emulator's control endpoints.
+//!
+//! The SDK is reached as `crate::sdk`: each test crate that includes this file
+//! names it so (`use oas as sdk;` here, `use oas_sdk as sdk;` in the C-ABI tests of
+//! the root package, which include this very file).
 #![allow(dead_code)]
 
-use oas::{Client, ClientOptions};
+use crate::sdk::{Client, ClientOptions};
 use oas_emulator::{Config, Emulator, DEFAULT_ACCESS_ID, DEFAULT_ACCESS_KEY};
 use std::io::Write;
 use std::path::Path;
@@ -64,8 +68,8 @@ pub fn file(size: u64, seed: u8) -> tempfile::NamedTempFile {
 }
 
 /// Both digests of a whole file.
-pub fn digests(path: &Path) -> oas::digest::Digests {
-    oas::digest::digest_path(path, 0, None).expect("hash")
+pub fn digests(path: &Path) -> crate::sdk::digest::Digests {
+    crate::sdk::digest::digest_path(path, 0, None).expect("hash")
 }
 
 /// Emulator request counts: `operations.<op>` and `total`.
@@ -104,7 +108,7 @@ pub fn set_faults(emu: &Emulator, rules: serde_json::Value) {
 
 /// Checks that archive `archive_id` of `vault` holds exactly the file at `path`
 /// (size and tree etag from the archive metadata).
-pub fn assert_archive(vault: &oas::Vault, archive_id: &str, path: &Path) {
+pub fn assert_archive(vault: &crate::sdk::Vault, archive_id: &str, path: &Path) {
     let meta = vault
         .client()
         .archive_meta(vault.id(), archive_id)

@@ -1,10 +1,14 @@
 //! Shared helpers of the `download_*` tests: an in-process emulator, a client
 //! with fast retries, test data, uploads and job creation through the
 //! low-level API, fault rules and request counts.
+//!
+//! The SDK is reached as `crate::sdk`: each test crate that includes this file
+//! names it so (`use oas as sdk;` here, `use oas_sdk as sdk;` in the C-ABI tests of
+//! the root package, which include this very file).
 #![allow(dead_code)]
 
-use oas::model::JobRequest;
-use oas::{Client, ClientOptions, Job, WaitOptions};
+use crate::sdk::model::JobRequest;
+use crate::sdk::{Client, ClientOptions, Job, WaitOptions};
 use oas_emulator::{Config, Emulator, DEFAULT_ACCESS_ID, DEFAULT_ACCESS_KEY};
 use std::path::Path;
 use std::sync::Arc;
@@ -63,11 +67,11 @@ pub fn data(len: u64, seed: u64) -> Vec<u8> {
 impl Env {
     /// Uploads `bytes` as one archive; returns its id.
     pub fn upload(&self, bytes: &[u8]) -> String {
-        let d = oas::digest::compute(bytes);
+        let d = crate::sdk::digest::compute(bytes);
         self.client
             .upload_archive(
                 &self.vault,
-                oas::Payload::bytes(bytes.to_vec()),
+                crate::sdk::Payload::bytes(bytes.to_vec()),
                 &d.etag,
                 &d.tree_etag,
                 Some("test data"),
@@ -152,7 +156,7 @@ pub fn read(path: &Path) -> Vec<u8> {
 }
 
 /// A progress callback that records the last `(done, total)` it saw.
-pub fn recorder() -> (oas::ProgressFn, Arc<std::sync::Mutex<(u64, u64)>>) {
+pub fn recorder() -> (crate::sdk::ProgressFn, Arc<std::sync::Mutex<(u64, u64)>>) {
     let seen = Arc::new(std::sync::Mutex::new((0, 0)));
     let s = seen.clone();
     (
