@@ -17,7 +17,7 @@
 # Rows: upload (oas_vault_upload_archive) and download (oas_job_download_to_file)
 # of an M MiB file (default 512: 8 parts of 64 MiB, 16 ranges of 32 MiB), as
 # MB/s and as a fraction of the link rate (25 MB/s), for each RTT with the
-# default workers (8) and with each count of --workers (those runs use 16 MiB
+# default workers (16) and with each count of --workers (those runs use 16 MiB
 # parts and ranges so that every worker has work).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -111,12 +111,12 @@ row() { # row <label> <seconds>
 results=()
 for rtt in 40 80; do
   proxy "$rtt"
-  # Defaults (part/range size 0 = the SDK's plan, 8 workers).
+  # Defaults (part/range size 0 = the SDK's plan, 16 workers).
   read -r up_s archive _ < <(OAS_ENDPOINT="$PROXY" "$work/scale_transfer" upload "$work/src.bin" 0)
   read -r down_s _ < <(OAS_ENDPOINT="$PROXY" "$work/scale_transfer" download "$archive" "$work/out.bin" 0)
   cmp -s "$work/src.bin" "$work/out.bin" || die "download differs"
-  results+=("$(row "${rtt} ms upload, default workers (8)" "$up_s")")
-  results+=("$(row "${rtt} ms download, default workers (8)" "$down_s")")
+  results+=("$(row "${rtt} ms upload, default workers (16)" "$up_s")")
+  results+=("$(row "${rtt} ms download, default workers (16)" "$down_s")")
   for w in $WORKERS; do
     read -r up_s archive _ < <(OAS_BENCH_WORKERS="$w" OAS_ENDPOINT="$PROXY" "$work/scale_transfer" upload "$work/src.bin" 16)
     read -r down_s _ < <(OAS_BENCH_WORKERS="$w" OAS_ENDPOINT="$PROXY" "$work/scale_transfer" download "$archive" "$work/out.bin" 16)

@@ -199,7 +199,10 @@ typedef struct {
    */
   uint32_t retry_max_attempts;
   /**
-   * Parallel workers per transfer (default 8; 1 to 256).
+   * Parallel workers per transfer (default 16; 1 to 256). A stream upload
+   * (`oas_vault_upload_fd`, `oas_vault_upload_callback`) uses at most 8 of
+   * them unless its `oas_upload_options.workers` is set: it holds a part
+   * buffer per worker.
    */
   uint32_t workers;
   /**

@@ -511,7 +511,7 @@ struct ClientOptions {
   std::optional<std::uint32_t> retry_max_attempts;           ///< default 5
   std::optional<std::chrono::milliseconds> retry_base_delay; ///< default 200 ms
   std::optional<std::chrono::milliseconds> retry_max_delay;  ///< default 20 s
-  std::optional<std::uint32_t> workers;                      ///< per transfer, default 8
+  std::optional<std::uint32_t> workers;                      ///< per transfer, default 16
   std::optional<std::uint64_t> upload_threshold;             ///< default 64 MiB
   std::optional<std::uint64_t> part_size;                    ///< default: the SDK rule
   std::optional<std::uint64_t> download_range_size;          ///< default: the SDK plan

@@ -41,7 +41,10 @@ pub struct oas_client_options {
     pub retry_max_delay_ms: u64,
     /// Attempts per request including the first (default 5; at least 1).
     pub retry_max_attempts: u32,
-    /// Parallel workers per transfer (default 8; 1 to 256).
+    /// Parallel workers per transfer (default 16; 1 to 256). A stream upload
+    /// (`oas_vault_upload_fd`, `oas_vault_upload_callback`) uses at most 8 of
+    /// them unless its `oas_upload_options.workers` is set: it holds a part
+    /// buffer per worker.
     pub workers: u32,
     /// Files up to this many bytes are uploaded in one request (default 64 MiB).
     pub upload_threshold: u64,

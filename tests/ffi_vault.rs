@@ -16,7 +16,7 @@ use std::ptr::{null, null_mut};
 
 unsafe fn new_client(emu: &oas_emulator::Emulator) -> *const oas_client {
     let o = default_options();
-    assert_eq!(o.workers, 8);
+    assert_eq!(o.workers, 16);
     assert_eq!(o.upload_threshold, 64 * MIB);
     c_client(emu)
 }

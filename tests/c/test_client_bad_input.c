@@ -21,7 +21,7 @@ int main(void) {
   CHECK_ERR(oas_client_new(NULL, &c), OAS_RESULT_NULL_ARGUMENT, "`opts`");
   oas_client_options_init(&o, sizeof o);
   CHECK(o.size == sizeof o);
-  CHECK(o.workers == 8 && o.upload_threshold == 64u * 1024 * 1024 && o.verify_tls);
+  CHECK(o.workers == 16 && o.upload_threshold == 64u * 1024 * 1024 && o.verify_tls);
   /* Unset endpoint and credentials are completed from the environment or the
    * credentials file; with none of those, the error names every source. */
   no_credential_sources();

@@ -134,7 +134,7 @@ static const oas_client *client_options(void) {
   CHECK(g_new_client.o.size == offsetof(struct new_client, after));
   CHECK(all_zero(g_new_client.future, sizeof g_new_client.future));
   CHECK(all_guard(g_new_client.after, sizeof g_new_client.after));
-  CHECK(g_new_client.o.workers == 8 && g_new_client.o.verify_tls != 0);
+  CHECK(g_new_client.o.workers == 16 && g_new_client.o.verify_tls != 0);
   set_credentials(&g_new_client.o);
   CHECK_OK(oas_client_new(&g_new_client.o, &c));
   oas_client_free(c);

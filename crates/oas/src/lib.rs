@@ -34,7 +34,8 @@ pub use jobs::{
 };
 pub use rest::model;
 pub use rest::{
-    thread_context_destroyed, Client, ClientOptions, Payload, RetryPolicy, Source, PROTOCOL_VERSION,
+    thread_context_destroyed, Client, ClientOptions, Payload, RetryPolicy, Source, DEFAULT_WORKERS,
+    PROTOCOL_VERSION, STREAM_DEFAULT_WORKERS,
 };
 pub use upload::{UploadOptions, Uploader};
 pub use vault::purge;

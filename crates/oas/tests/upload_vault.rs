@@ -315,7 +315,7 @@ fn peak_rss() -> u64 {
 #[test]
 fn peak_memory_does_not_follow_the_part_size() {
     if let Ok(spec) = std::env::var(RSS_CHILD_ENV) {
-        // Child: default options (64 MiB threshold and parts, 8 workers).
+        // Child: default options (64 MiB threshold and parts, 16 workers).
         let (base, rest) = spec.split_once('|').unwrap();
         let (vault_id, path) = rest.split_once('|').unwrap();
         let o = oas::ClientOptions::new(

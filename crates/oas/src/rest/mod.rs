@@ -16,7 +16,7 @@ pub(crate) mod retry;
 pub(crate) mod sign;
 mod stream;
 
-pub use options::{ClientOptions, RetryPolicy};
+pub use options::{ClientOptions, RetryPolicy, DEFAULT_WORKERS, STREAM_DEFAULT_WORKERS};
 use payload::PayloadReader;
 pub use payload::{Payload, Source};
 pub(crate) use response::{header_map, server_error};

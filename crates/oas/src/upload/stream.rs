@@ -4,7 +4,8 @@
 //! calling thread reads one part at a time into a buffer and hands it to a
 //! worker; buffers are recycled, and at most `workers` of them exist at once,
 //! so memory is bounded by `workers × part size` (64 MiB parts by default,
-//! or `ClientOptions::part_size`).
+//! or `ClientOptions::part_size`). Without `UploadOptions::workers` a stream
+//! uses at most `STREAM_DEFAULT_WORKERS` (8) of the client's workers.
 
 use super::{check_part_size, PartTarget, UploadOptions};
 use crate::digest;
@@ -71,7 +72,10 @@ pub(crate) fn upload_reader<R: Read>(
     };
     let part_len = usize::try_from(part)
         .map_err(|_| Error::InvalidArgument(format!("part size {part} is too large here")))?;
-    let workers = opts.workers(o);
+    let workers = opts
+        .workers
+        .unwrap_or(o.workers.min(crate::rest::STREAM_DEFAULT_WORKERS))
+        .max(1);
     let read_err = |e| Error::io("reading the upload stream", e);
 
     // Read the first part before creating anything on the server, so that an
