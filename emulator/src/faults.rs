@@ -261,7 +261,7 @@ pub fn wrap_response(
                 .await;
         }
     });
-    Response::from_parts(parts, Body::from_stream(crate::stream::ChannelBody(rx)))
+    Response::from_parts(parts, Body::from_stream(crate::db::stream::ChannelBody(rx)))
 }
 
 #[cfg(test)]

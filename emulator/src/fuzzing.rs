@@ -29,29 +29,29 @@ pub fn authenticate(method: &[u8], uri: &str, headers: &[(&[u8], &[u8])], now_se
         crate::DEFAULT_ACCESS_ID.to_string(),
         crate::DEFAULT_ACCESS_KEY.to_string(),
     )];
-    let _ = crate::app::route(&method, uri.path());
-    let ok = crate::auth::verify(&method, &uri, &map, &creds, now).is_ok();
+    let _ = crate::http::router::route(&method, uri.path());
+    let ok = crate::http::auth::verify(&method, &uri, &map, &creds, now).is_ok();
     if ok {
         let date = map.get("date").expect("a verified request has a Date");
-        let when = crate::auth::parse_date(date.to_str().expect("parsed as text"))
+        let when = crate::http::auth::parse_date(date.to_str().expect("parsed as text"))
             .expect("a verified Date parses");
         let skew = now.duration_since(when).unwrap_or_else(|e| e.duration());
-        assert!(skew <= crate::auth::MAX_SKEW);
+        assert!(skew <= crate::http::auth::MAX_SKEW);
     }
     ok
 }
 
 /// Parses a `Date` header value the lenient way the emulator does.
 pub fn date(s: &str) -> Option<SystemTime> {
-    crate::auth::parse_date(s)
+    crate::http::auth::parse_date(s)
 }
 
 /// Checks a `RetrievalByteRange` (job request) and a `Range` (job output)
 /// against a size; accepted ranges must lie inside it and be 1 MiB aligned.
 pub fn ranges(s: &str, size: u64) {
     for r in [
-        crate::jobs::retrieval_range(s, size).ok(),
-        crate::jobs::output_range(s, size).ok(),
+        crate::http::handlers::jobs::retrieval_range(s, size).ok(),
+        crate::http::handlers::jobs::output_range(s, size).ok(),
     ]
     .into_iter()
     .flatten()
@@ -74,7 +74,7 @@ pub fn part_headers(headers: &[(&[u8], &[u8])], part_size: u64) {
             map.append(k, v);
         }
     }
-    if let Ok((r, _, _)) = crate::multipart::part_headers(&map, part_size) {
+    if let Ok((r, _, _)) = crate::http::handlers::multipart::part_headers(&map, part_size) {
         assert_eq!(r.start % part_size, 0);
         assert!(r.len() <= part_size);
     }

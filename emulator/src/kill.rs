@@ -1,5 +1,5 @@
 //! [`KillSwitch`]: how a fault asks the listener to cut a connection with a
-//! reset. A leaf shared by the listener (`server.rs`), the router and the
+//! reset. A leaf shared by the listener (`http/server.rs`), the router and the
 //! fault rules.
 
 use std::sync::atomic::{AtomicBool, Ordering};

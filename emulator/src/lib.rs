@@ -5,29 +5,24 @@
 //! `oas-emulator` binary.
 #![warn(missing_docs)]
 
-mod app;
-mod archives;
-pub mod auth;
-mod blobfile;
+// The rooms, top to bottom (no module uses one above it; see README.md):
+// `http` (router, server, auth, replies, `handlers/`) → `runner` (jobs
+// finishing) → `state` (what every handler shares) → `faults`, `kill` → `db`
+// (SQLite rows, blob files, streaming bodies to and from them) → `error`,
+// `log`, `sync`.
+mod db;
 mod error;
 pub mod faults;
 #[doc(hidden)]
 pub mod fuzzing;
 mod http;
-mod inventory;
-mod jobdb;
-mod jobrun;
-mod jobs;
 mod kill;
 pub mod log;
-mod multipart;
-mod seed;
-mod server;
+mod runner;
 mod state;
-mod store;
-mod stream;
 mod sync;
-mod vaults;
+
+pub use http::auth;
 
 pub use faults::{FaultAction, FaultRule};
 
@@ -117,9 +112,9 @@ impl Emulator {
         if cfg.credentials.is_empty() {
             cfg.credentials = vec![(DEFAULT_ACCESS_ID.into(), DEFAULT_ACCESS_KEY.into())];
         }
-        let store = Arc::new(store::Store::open(&data_dir).map_err(io_err)?);
+        let store = Arc::new(db::Store::open(&data_dir).map_err(io_err)?);
         let tls = match &cfg.tls {
-            Some((c, k)) => Some(server::tls_acceptor(c, k)?),
+            Some((c, k)) => Some(http::server::tls_acceptor(c, k)?),
             None => None,
         };
         let listener = bind(cfg.listen)?;
@@ -164,7 +159,7 @@ impl Emulator {
                         }
                     };
                     let ticker = tokio::spawn(tick(st.clone(), rx.clone()));
-                    server::serve(listener, tls, st, rx).await;
+                    http::server::serve(listener, tls, st, rx).await;
                     ticker.abort();
                 });
                 rt.shutdown_timeout(Duration::from_secs(2));
@@ -232,8 +227,8 @@ async fn tick(st: Arc<state::State>, mut stop: tokio::sync::watch::Receiver<bool
             _ = tokio::time::sleep(Duration::from_millis(500)) => {}
             _ = stop.changed() => return,
         }
-        jobrun::finish_due(&st).await;
-        if let Err(e) = jobrun::expire(&st) {
+        runner::finish_due(&st).await;
+        if let Err(e) = runner::expire(&st) {
             log::warn(&format!("expiring jobs: {}", e.message));
         }
     }

@@ -2,8 +2,8 @@
 //! fault rules, the request counts and the job-completion lock. A leaf: the
 //! router and the handlers use it, it uses neither.
 
+use crate::db::Store;
 use crate::faults::Faults;
-use crate::store::Store;
 use crate::Config;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};

@@ -4,13 +4,13 @@
 //! whichever comes first: the initiating request (delay 0), a read of the job,
 //! or the background ticker. Finished jobs expire `job_lifetime` after completion.
 
-use crate::error::{ApiError, ApiResult};
-use crate::http::{check_description, empty, json};
-use crate::jobdb::{expired, from_row, load_raw, Job, COLS};
-use crate::state::State;
-use crate::store::{
+use crate::db::jobs::{expired, from_row, load_raw, Job, COLS};
+use crate::db::{
     blob_to_leaves, new_id, now_ms, now_secs, page_params, paginate, rfc1123, tree_of,
 };
+use crate::error::{ApiError, ApiResult};
+use crate::http::reply::{check_description, empty, json};
+use crate::state::State;
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Response};
 use oas_digest::digest::{is_tree_aligned, LEAF_SIZE};
@@ -24,13 +24,14 @@ const LIST_CAP: usize = 1000;
 /// Loads a job, finishing it first when it is due; expired jobs do not exist.
 pub async fn load(st: &State, vault: &str, id: &str) -> ApiResult<Job> {
     st.store.check_vault(vault)?;
-    let get = || -> ApiResult<Option<Job>> { Ok(load_raw(st, id)?.filter(|j| j.vault == vault)) };
+    let get =
+        || -> ApiResult<Option<Job>> { Ok(load_raw(&st.store, id)?.filter(|j| j.vault == vault)) };
     let mut job = get()?.ok_or_else(|| ApiError::not_found("JobNotExists", id))?;
     if job.completed.is_none() && job.ready_at_ms <= now_ms() {
-        crate::jobrun::finish(st, &job.id).await?;
+        crate::runner::finish(st, &job.id).await?;
         job = get()?.ok_or_else(|| ApiError::not_found("JobNotExists", id))?;
     }
-    if expired(st, &job) {
+    if expired(st.cfg.job_lifetime, &job) {
         return Err(ApiError::not_found("JobNotExists", id));
     }
     Ok(job)
@@ -147,7 +148,7 @@ pub async fn initiate(st: &State, vault: &str, body: Body) -> ApiResult<Response
             archive_id = field(obj, "ArchiveId")?
                 .ok_or_else(|| ApiError::missing("ArchiveId"))?
                 .to_string();
-            let a = crate::archives::info(st, vault, &archive_id)?;
+            let a = crate::db::archives::info(&st.store, vault, &archive_id)?;
             range = Some(match range_s {
                 Some(r) if !r.is_empty() => retrieval_range(r, a.size)?,
                 _ => (0, a.size - 1),
@@ -179,7 +180,7 @@ pub async fn initiate(st: &State, vault: &str, body: Body) -> ApiResult<Response
                 archive_id = field(obj, "ArchiveId")?
                     .ok_or_else(|| ApiError::missing("ArchiveId"))?
                     .to_string();
-                crate::archives::info(st, vault, &archive_id)?;
+                crate::db::archives::info(&st.store, vault, &archive_id)?;
                 "PushToOSS"
             } else {
                 "PullFromOSS"
@@ -210,7 +211,7 @@ pub async fn initiate(st: &State, vault: &str, body: Body) -> ApiResult<Response
         ],
     )?;
     if st.cfg.job_delay.is_zero() {
-        crate::jobrun::finish(st, &id).await?;
+        crate::runner::finish(st, &id).await?;
     }
     Ok(empty(
         202,
@@ -234,7 +235,7 @@ pub async fn list(
 ) -> ApiResult<Response<Body>> {
     st.store.check_vault(vault)?;
     let (marker, limit) = page_params(query, LIST_CAP)?;
-    crate::jobrun::finish_due(st).await;
+    crate::runner::finish_due(st).await;
     let jobs: Vec<Job> = {
         let db = st.store.db();
         let mut q = db.prepare(&format!(
@@ -243,7 +244,10 @@ pub async fn list(
         let rows = q.query_map(params![vault], from_row)?;
         rows.collect::<Result<Vec<_>, _>>()?
     };
-    let jobs: Vec<Job> = jobs.into_iter().filter(|j| !expired(st, j)).collect();
+    let jobs: Vec<Job> = jobs
+        .into_iter()
+        .filter(|j| !expired(st.cfg.job_lifetime, j))
+        .collect();
     let (page, next) = paginate(jobs.iter().map(|j| j.id.clone()).collect(), &marker, limit)?;
     let list: Vec<Value> = jobs
         .iter()
@@ -289,7 +293,7 @@ pub async fn output(
             format!("job {id} has an empty output"),
         ));
     }
-    let range_hdr = crate::http::header_str(headers, "range")?;
+    let range_hdr = crate::http::reply::header_str(headers, "range")?;
     let (s, e) = match &range_hdr {
         None => (0, total - 1),
         Some(r) => output_range(r, total)?,
@@ -318,6 +322,6 @@ pub async fn output(
     // for retrievals), so the requested range is shifted by the job's start.
     let base = j.range.map_or(0, |r| r.0);
     let segs = st.store.segments(&j.id)?;
-    let body = crate::stream::segments_body(st.store.clone(), segs, base + s, base + e);
+    let body = crate::db::stream::segments_body(st.store.clone(), segs, base + s, base + e);
     b.body(body).map_err(ApiError::internal)
 }

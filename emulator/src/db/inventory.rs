@@ -3,8 +3,8 @@
 //! bounded however many archives the vault holds (building the whole list as
 //! JSON values first took about 1 KiB per archive).
 
+use crate::db::{rfc1123, Store};
 use crate::error::{ApiError, ApiResult};
-use crate::store::{rfc1123, Store};
 use rusqlite::params;
 use serde::Serialize;
 use std::io::Write;

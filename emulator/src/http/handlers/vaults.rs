@@ -1,9 +1,9 @@
 //! Vault operations (spec §4.1).
 
+use crate::db::{new_id, now_secs, page_params, paginate, rfc1123};
 use crate::error::{ApiError, ApiResult};
-use crate::http::{empty, json};
+use crate::http::reply::{empty, json};
 use crate::state::State;
-use crate::store::{new_id, now_secs, page_params, paginate, rfc1123};
 use axum::body::Body;
 use axum::http::Response;
 use rusqlite::{params, OptionalExtension};

@@ -1,9 +1,9 @@
 //! Finishing due jobs and expiring old ones.
 
+use crate::db::jobs::{load_raw, Job};
+use crate::db::{blob_to_leaves, leaves_to_blob, new_id, now_ms, now_secs, tree_of};
 use crate::error::{ApiError, ApiResult};
-use crate::jobdb::{load_raw, Job};
 use crate::state::State;
-use crate::store::{blob_to_leaves, leaves_to_blob, new_id, now_ms, now_secs, tree_of};
 use oas_digest::digest::{is_tree_aligned, LEAF_SIZE};
 use rusqlite::params;
 
@@ -92,7 +92,7 @@ pub fn expire(st: &State) -> ApiResult<()> {
 /// Finishes job `id` if it is still running (serialised by the job lock).
 pub async fn finish(st: &State, id: &str) -> ApiResult<()> {
     let _guard = st.job_lock.lock().await;
-    let job = match load_raw(st, id)? {
+    let job = match load_raw(&st.store, id)? {
         Some(j) if j.completed.is_none() => j,
         _ => return Ok(()),
     };
@@ -119,7 +119,7 @@ pub async fn finish(st: &State, id: &str) -> ApiResult<()> {
             }
             let size = out.archive_size as u64;
             let tree = &out.archive_tree_etag;
-            crate::multipart::insert_archive(
+            crate::db::archives::insert_archive(
                 &tx,
                 id,
                 &job.vault,
@@ -163,7 +163,7 @@ pub async fn finish(st: &State, id: &str) -> ApiResult<()> {
 }
 
 fn retrieval(st: &State, job: &Job) -> ApiResult<Outcome> {
-    let a = match crate::archives::info(st, &job.vault, &job.archive_id) {
+    let a = match crate::db::archives::info(&st.store, &job.vault, &job.archive_id) {
         Ok(a) => a,
         Err(_) => return Ok(fail(format!("archive {} no longer exists", job.archive_id))),
     };
@@ -199,7 +199,7 @@ async fn inventory(st: &State, job: &Job) -> ApiResult<Outcome> {
     let store = st.store.clone();
     let vault = job.vault.clone();
     let (tmp, len) =
-        tokio::task::spawn_blocking(move || crate::inventory::write(&store, &vault, now))
+        tokio::task::spawn_blocking(move || crate::db::inventory::write(&store, &vault, now))
             .await
             .map_err(ApiError::internal)??;
     let file = st.store.persist(tmp)?;
@@ -235,7 +235,7 @@ async fn pull(st: &State, job: &Job) -> ApiResult<Outcome> {
         )));
     }
     let store = st.store.clone();
-    let got = tokio::task::spawn_blocking(move || crate::stream::ingest_file(&path, &store))
+    let got = tokio::task::spawn_blocking(move || crate::db::stream::ingest_file(&path, &store))
         .await
         .map_err(ApiError::internal)?;
     let got = match got {
@@ -267,7 +267,7 @@ async fn push(st: &State, job: &Job) -> ApiResult<Outcome> {
         Ok(p) => p,
         Err(m) => return Ok(fail(m)),
     };
-    let a = match crate::archives::info(st, &job.vault, &job.archive_id) {
+    let a = match crate::db::archives::info(&st.store, &job.vault, &job.archive_id) {
         Ok(a) => a,
         Err(_) => return Ok(fail(format!("archive {} no longer exists", job.archive_id))),
     };

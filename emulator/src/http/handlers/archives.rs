@@ -1,13 +1,16 @@
 //! Archive operations (spec §4.2).
 
+use crate::db::archives::info;
+use crate::db::stream::{drain, ingest};
+use crate::db::{leaves_to_blob, new_id, now_secs, rfc1123};
 use crate::error::{ApiError, ApiResult};
-use crate::http::{check_digest, content_length, description, empty, json, required};
+use crate::http::reply::{
+    archive_created, check_digest, content_length, description, empty, json, required,
+};
 use crate::state::State;
-use crate::store::{leaves_to_blob, new_id, now_secs, rfc1123};
-use crate::stream::{drain, ingest};
 use axum::body::Body;
 use axum::http::{HeaderMap, Response};
-use rusqlite::{params, OptionalExtension};
+use rusqlite::params;
 use serde_json::json;
 
 /// Largest single-request archive (the manual's 6 GB, read as 6 GiB).
@@ -86,18 +89,7 @@ pub async fn upload(
         st.store.remove_blobs(&[file]);
         return Err(e);
     }
-    Ok(created(vault, &id))
-}
-
-/// The 201 reply naming a new archive (A1, M5).
-pub fn created(vault: &str, id: &str) -> Response<Body> {
-    empty(
-        201,
-        &[
-            ("location", format!("/vaults/{vault}/archives/{id}")),
-            ("x-oas-archive-id", id.to_string()),
-        ],
-    )
+    Ok(archive_created(vault, &id))
 }
 
 /// A2 `DELETE /vaults/{id}/archives/{archive}`.
@@ -126,46 +118,10 @@ pub fn delete(st: &State, vault: &str, archive: &str) -> ApiResult<Response<Body
     Ok(empty(204, &[]))
 }
 
-/// Stored facts of an archive.
-pub struct ArchiveInfo {
-    /// Description.
-    pub description: String,
-    /// Creation time (epoch seconds).
-    pub created: i64,
-    /// Size in bytes.
-    pub size: u64,
-    /// Whole-archive tree etag.
-    pub tree_etag: String,
-    /// Leaf hashes, packed.
-    pub leaves: Vec<u8>,
-}
-
-/// Looks an archive up in a vault (`ArchiveNotExists` when absent).
-pub fn info(st: &State, vault: &str, archive: &str) -> ApiResult<ArchiveInfo> {
-    st.store
-        .db()
-        .query_row(
-            "SELECT description, created, size, tree_etag, leaves FROM archives
-             WHERE id=?1 AND vault_id=?2",
-            params![archive, vault],
-            |r| {
-                Ok(ArchiveInfo {
-                    description: r.get(0)?,
-                    created: r.get(1)?,
-                    size: r.get::<_, i64>(2)? as u64,
-                    tree_etag: r.get(3)?,
-                    leaves: r.get(4)?,
-                })
-            },
-        )
-        .optional()?
-        .ok_or_else(|| ApiError::not_found("ArchiveNotExists", archive))
-}
-
 /// A3 `GET /vaults/{id}/archives/{archive}/meta`.
 pub fn meta(st: &State, vault: &str, archive: &str) -> ApiResult<Response<Body>> {
     st.store.check_vault(vault)?;
-    let a = info(st, vault, archive)?;
+    let a = info(&st.store, vault, archive)?;
     Ok(json(
         200,
         json!({

@@ -16,9 +16,9 @@
 //! large archive). Reply: `{"archives": [first id, last id], "uploads": N,
 //! "jobs": N, "zero_archive": id}`.
 
+use crate::db::{leaves_to_blob, new_id, now_ms, now_secs};
 use crate::error::{ApiError, ApiResult};
 use crate::state::State;
-use crate::store::{leaves_to_blob, new_id, now_ms, now_secs};
 use rusqlite::params;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -187,7 +187,7 @@ fn zero_archive(st: &State, vault: &str, size: u64) -> ApiResult<String> {
     if size % LEAF_SIZE != 0 {
         leaves.push(leaf_md5(size % LEAF_SIZE));
     }
-    let tree = crate::store::tree_of(&leaves);
+    let tree = crate::db::tree_of(&leaves);
     let tmp = tempfile::NamedTempFile::new_in(st.store.tmp_dir())?;
     tmp.as_file().set_len(size)?;
     let file = st.store.persist(tmp)?;

@@ -83,3 +83,14 @@ pub fn check_digest(what: &str, sent: &str, actual: &str) -> ApiResult<()> {
         ))
     }
 }
+
+/// The 201 reply naming a new archive (A1, M5).
+pub fn archive_created(vault: &str, id: &str) -> Response<Body> {
+    empty(
+        201,
+        &[
+            ("location", format!("/vaults/{vault}/archives/{id}")),
+            ("x-oas-archive-id", id.to_string()),
+        ],
+    )
+}

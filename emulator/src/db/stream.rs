@@ -1,9 +1,9 @@
 //! Streaming bodies: request bodies to a temporary file while hashing, and
 //! responses read from blob files, both with bounded memory.
 
-use crate::blobfile::{AlignedBlock, BlobReader, BlobWriter};
+use crate::db::blob::{AlignedBlock, BlobReader, BlobWriter};
+use crate::db::{Segment, Store};
 use crate::error::{ApiError, ApiResult};
-use crate::store::{Segment, Store};
 use axum::body::Body;
 use bytes::Bytes;
 use futures_util::StreamExt;
@@ -35,7 +35,7 @@ pub struct Ingested {
 impl Ingested {
     /// Tree etag of the body.
     pub fn tree_etag(&self) -> String {
-        crate::store::tree_of(&self.leaves)
+        crate::db::tree_of(&self.leaves)
     }
 }
 
@@ -89,7 +89,7 @@ async fn absorb(sink: Sink, buf: AlignedBlock) -> ApiResult<(Sink, AlignedBlock)
 /// Fails (and the temp file vanishes) when fewer than `expected` bytes arrive.
 pub async fn ingest(body: Body, expected: u64, store: &Store) -> ApiResult<Ingested> {
     let mut sink = Sink::new(store)?;
-    // Whole aligned blocks go to disk directly (see blobfile.rs).
+    // Whole aligned blocks go to disk directly (see blob.rs).
     let mut buf = AlignedBlock::new(BLOCK.min(expected as usize).max(1));
     let mut len = 0u64;
     let mut stream = body.into_data_stream();

@@ -1,10 +1,10 @@
-//! The job row as stored, shared by the Job handlers (`jobs.rs`) and the job
-//! runner (`jobrun.rs`), which finishes and expires jobs.
+//! The job row as stored, shared by the Job handlers (`http/handlers/jobs.rs`)
+//! and the job runner (`runner.rs`), which finishes and expires jobs.
 
+use super::{now_secs, Store};
 use crate::error::ApiResult;
-use crate::state::State;
-use crate::store::now_secs;
 use rusqlite::{params, OptionalExtension};
+use std::time::Duration;
 
 /// One job row.
 #[derive(Debug, Clone)]
@@ -62,15 +62,14 @@ pub(crate) fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Job> {
 }
 
 /// Expiry time (epoch seconds) of a finished job.
-pub(crate) fn expired(st: &State, j: &Job) -> bool {
+pub(crate) fn expired(lifetime: Duration, j: &Job) -> bool {
     j.completed
-        .is_some_and(|c| c + st.cfg.job_lifetime.as_secs() as i64 <= now_secs())
+        .is_some_and(|c| c + lifetime.as_secs() as i64 <= now_secs())
 }
 
 /// Loads a job row by id, as stored.
-pub fn load_raw(st: &State, id: &str) -> ApiResult<Option<Job>> {
-    Ok(st
-        .store
+pub fn load_raw(store: &Store, id: &str) -> ApiResult<Option<Job>> {
+    Ok(store
         .db()
         .query_row(
             &format!("SELECT {COLS} FROM jobs WHERE id=?1"),

@@ -1,14 +1,14 @@
 //! Request dispatch: routing to an operation, statistics, fault injection,
 //! authentication, the handler, and the `x-oas-request-id` header on every reply.
 
-use crate::auth;
+use super::handlers::{archives, jobs, multipart, vaults};
+use crate::db::new_id;
 use crate::error::{ApiError, ApiResult};
 use crate::faults::{FaultAction, FaultRequest};
+use crate::http::auth;
 use crate::kill::KillSwitch;
 use crate::state::State;
-use crate::store::new_id;
 use crate::sync::lock;
-use crate::{archives, jobs, multipart, vaults};
 use axum::body::Body;
 use axum::http::{HeaderValue, Method, Request, Response};
 use std::collections::BTreeMap;
@@ -186,7 +186,7 @@ async fn handle(st: &Arc<State>, req: Request<Body>, kill: KillSwitch) -> Respon
             return ApiError::new(*status, code, msg).into_response();
         }
         Some(FaultAction::ResetRequest { after_bytes }) => {
-            crate::stream::drain(req.into_body(), *after_bytes).await;
+            crate::db::stream::drain(req.into_body(), *after_bytes).await;
             kill.kill();
             return ApiError::new(500, "InternalError", "connection reset").into_response();
         }
@@ -200,13 +200,13 @@ async fn handle(st: &Arc<State>, req: Request<Body>, kill: KillSwitch) -> Respon
         &st.cfg.credentials,
         st.now(),
     ) {
-        crate::stream::drain(body, u64::MAX).await;
+        crate::db::stream::drain(body, u64::MAX).await;
         return e.into_response();
     }
     let route = match route {
         Ok(r) => r,
         Err(e) => {
-            crate::stream::drain(body, u64::MAX).await;
+            crate::db::stream::drain(body, u64::MAX).await;
             return e.into_response();
         }
     };
@@ -215,7 +215,7 @@ async fn handle(st: &Arc<State>, req: Request<Body>, kill: KillSwitch) -> Respon
     let body = match route {
         Route::UploadArchive(_) | Route::UploadPart(..) | Route::InitiateJob(_) => body,
         _ => {
-            crate::stream::drain(body, u64::MAX).await;
+            crate::db::stream::drain(body, u64::MAX).await;
             Body::empty()
         }
     };
@@ -285,27 +285,33 @@ async fn control(st: &Arc<State>, req: Request<Body>) -> ApiResult<Response<Body
                 .map_err(|e| ApiError::invalid(format!("bad fault request: {e}")))?;
             let n = fr.rules.len();
             lock(&st.faults).add(fr);
-            Ok(crate::http::json(200, serde_json::json!({"added": n})))
+            Ok(crate::http::reply::json(
+                200,
+                serde_json::json!({"added": n}),
+            ))
         }
-        ("GET", "/_emulator/faults") => Ok(crate::http::json(200, lock(&st.faults).report())),
+        ("GET", "/_emulator/faults") => {
+            Ok(crate::http::reply::json(200, lock(&st.faults).report()))
+        }
         ("DELETE", "/_emulator/faults") => {
             lock(&st.faults).clear();
-            Ok(crate::http::empty(204, &[]))
+            Ok(crate::http::reply::empty(204, &[]))
         }
         ("POST", "/_emulator/seed") => {
             let bytes = axum::body::to_bytes(req.into_body(), 1 << 20)
                 .await
                 .map_err(|e| ApiError::invalid(e.to_string()))?;
             let st = st.clone();
-            let reply = tokio::task::spawn_blocking(move || crate::seed::seed(&st, &bytes))
-                .await
-                .map_err(ApiError::internal)??;
-            Ok(crate::http::json(200, reply))
+            let reply =
+                tokio::task::spawn_blocking(move || crate::http::handlers::seed::seed(&st, &bytes))
+                    .await
+                    .map_err(ApiError::internal)??;
+            Ok(crate::http::reply::json(200, reply))
         }
-        ("GET", "/_emulator/stats") => Ok(crate::http::json(200, st.stats_json())),
+        ("GET", "/_emulator/stats") => Ok(crate::http::reply::json(200, st.stats_json())),
         ("DELETE", "/_emulator/stats") => {
             st.stats_lock().clear();
-            Ok(crate::http::empty(204, &[]))
+            Ok(crate::http::reply::empty(204, &[]))
         }
         _ => Err(ApiError::new(
             405,

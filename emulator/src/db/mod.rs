@@ -5,6 +5,12 @@
 //! transaction. A crash leaves at worst an unreferenced file, which `open`
 //! removes; a half-received body never gets a row.
 
+pub(crate) mod archives;
+pub(crate) mod blob;
+pub(crate) mod inventory;
+pub(crate) mod jobs;
+pub(crate) mod stream;
+
 use crate::error::{ApiError, ApiResult};
 use crate::sync::lock;
 use oas_digest::digest::Hex;

@@ -1,17 +1,20 @@
 //! Multipart upload operations (spec §4.3).
 
-use crate::error::{ApiError, ApiResult};
-use crate::http::{check_digest, content_length, description, empty, json, required};
-use crate::state::State;
-use crate::store::{
+use crate::db::archives::insert_archive;
+use crate::db::stream::{drain, ingest};
+use crate::db::{
     blob_to_leaves, leaves_to_blob, new_id, now_secs, page_params, paginate, rfc1123, tree_of,
 };
-use crate::stream::{drain, ingest};
+use crate::error::{ApiError, ApiResult};
+use crate::http::reply::{
+    archive_created, check_digest, content_length, description, empty, json, required,
+};
+use crate::state::State;
 use axum::body::Body;
 use axum::http::{HeaderMap, Response};
 use oas_digest::digest::LEAF_SIZE;
 use oas_digest::ranges::{ByteRange, MAX_ARCHIVE_SIZE, MAX_PARTS, MAX_PART_SIZE};
-use rusqlite::{params, OptionalExtension, Transaction};
+use rusqlite::{params, OptionalExtension};
 use serde_json::{json, Value};
 
 /// Page cap of ListMultipartUploads and ListParts.
@@ -356,7 +359,7 @@ pub fn complete(
     let u = upload_row(&tx, vault, upload)?
         .ok_or_else(|| ApiError::not_found("UploadIdNotExists", upload))?;
     if let Some(a) = &u.archive_id {
-        return Ok(crate::archives::created(vault, a));
+        return Ok(archive_created(vault, a));
     }
     let size_s = required(headers, "x-oas-archive-size")?;
     let size: u64 = size_s
@@ -399,25 +402,7 @@ pub fn complete(
         params![id, upload],
     )?;
     tx.commit()?;
-    Ok(crate::archives::created(vault, &id))
-}
-
-/// Inserts an archive row inside a transaction.
-pub fn insert_archive(
-    tx: &Transaction<'_>,
-    id: &str,
-    vault: &str,
-    desc: &str,
-    size: u64,
-    tree: &str,
-    leaves: &[u8],
-) -> ApiResult<()> {
-    tx.execute(
-        "INSERT INTO archives(id, vault_id, description, created, size, tree_etag, leaves)
-         VALUES(?1,?2,?3,?4,?5,?6,?7)",
-        params![id, vault, desc, now_secs(), size as i64, tree, leaves],
-    )?;
-    Ok(())
+    Ok(archive_created(vault, &id))
 }
 
 /// M6 `DELETE /vaults/{id}/multipart-uploads/{upload}`.

@@ -2,7 +2,7 @@
 //! connection per socket, a per-connection kill switch for the reset faults,
 //! and graceful shutdown.
 
-use crate::app::dispatch;
+use crate::http::router::dispatch;
 use crate::kill::KillSwitch;
 use crate::state::State;
 use axum::body::Body;
