@@ -159,7 +159,10 @@ def test_uploader_cancel(small_vault, tmp_path):
 def test_recover_uploader_resumes(emulator, small_vault, tmp_path):
     path = str(tmp_path / "src")
     data = make_file(path, 6 * MIB, seed=3)
-    up = small_vault.initiate_uploader(path, desc="resume me")
+    # One worker: the first part is on the server before the stop at 2 MiB
+    # (with more workers every part may still be in flight when it comes).
+    one = make_api(emulator, part_size=MIB, upload_threshold=2 * MIB, workers=1)
+    up = Vault.get_vault_by_id(one, small_vault.id).initiate_uploader(path, desc="resume me")
     with pytest.raises(UploadArchiveError) as e:
         up.start(progress=lambda done, total: done < 2 * MIB)
     assert e.value.result == 700 and e.value.upload_id == up.id

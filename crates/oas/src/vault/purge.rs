@@ -297,27 +297,27 @@ fn delete_listed(
             }
             Ok(outcome)
         });
-        // A batch cut short (progress said stop, or the cancel token) ends the
-        // purge; its report is not returned, and a rerun counts what this run
-        // deleted as already gone.
-        match outcomes {
-            Ok(outcomes) => {
-                for o in outcomes {
-                    match o {
-                        Deleted::Now => report.archives_deleted += 1,
-                        Deleted::AlreadyGone => report.archives_already_gone += 1,
-                        Deleted::Failed(_) => report.archives_failed += 1,
-                    }
-                }
-            }
-            Err(Error::Cancelled(_)) => {
-                return Err(Error::Cancelled(format!(
-                    "purge of vault {} after {} of {listed} archives",
-                    vault.name(),
-                    handled.into_inner()
-                )))
-            }
+        let outcomes = match outcomes {
+            Ok(o) => o,
+            Err(Error::Cancelled(_)) => Vec::new(),
             Err(e) => return Err(e),
+        };
+        for o in outcomes {
+            match o {
+                Deleted::Now => report.archives_deleted += 1,
+                Deleted::AlreadyGone => report.archives_already_gone += 1,
+                Deleted::Failed(_) => report.archives_failed += 1,
+            }
+        }
+        // A stop (progress said so, or the cancel token) ends the purge even
+        // when the batch had no archive left: its report is not returned, and
+        // a rerun counts what this run deleted as already gone.
+        if stop.is_cancelled() {
+            return Err(Error::Cancelled(format!(
+                "purge of vault {} after {} of {listed} archives",
+                vault.name(),
+                handled.load(Ordering::Relaxed)
+            )));
         }
     }
     report.failures = into_inner(failures);
