@@ -169,7 +169,7 @@ fn run_operations(emu: &Emulator, dir: &Path) -> Vec<String> {
     set_faults(
         emu,
         serde_json::json!([
-            {"op": "UploadPart", "times": 2, "action": "error", "status": 503, "code": "ServiceUnavailable"},
+            {"op": "UploadPart", "times": 2, "action": "error", "status": 503, "code": "ServiceUnavailable", "drain": true},
             {"op": "GetJobOutput", "times": 1, "action": "truncate", "after_bytes": 1000}
         ]),
     );

@@ -26,6 +26,12 @@ pub enum FaultAction {
         /// Optional message text.
         #[serde(default)]
         message: Option<String>,
+        /// Read the whole request body before answering, so the client surely
+        /// receives the error (by default the answer comes before the body is
+        /// read, as a server that refuses early does, and a client still
+        /// sending may see its connection closed instead).
+        #[serde(default)]
+        drain: bool,
     },
     /// Read this many request-body bytes, then drop the connection abruptly.
     ResetRequest {

@@ -179,7 +179,11 @@ async fn handle(st: &Arc<State>, req: Request<Body>, kill: KillSwitch) -> Respon
             status,
             code,
             message,
+            drain,
         }) => {
+            if *drain {
+                crate::db::stream::drain(req.into_body(), u64::MAX).await;
+            }
             let msg = message
                 .clone()
                 .unwrap_or_else(|| "injected fault".to_string());
