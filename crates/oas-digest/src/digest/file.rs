@@ -173,14 +173,30 @@ pub fn digest_ranges_at(
 
 /// Content etags of several file ranges, one SIMD lane per range.
 fn contents_at(file: &File, ranges: &[(u64, u64)]) -> std::io::Result<Vec<String>> {
-    let n = ranges.len();
-    let longest = ranges.iter().map(|r| r.1).max().unwrap_or(0);
+    let mut bufs = Vec::new();
+    Ok(md5_spans_at(file, ranges, &mut bufs)?
+        .iter()
+        .map(|d| hex_string(&upper_hex(d)))
+        .collect())
+}
+
+/// MD5 of each span `(offset, len)` of `file`, all hashed together in SIMD
+/// lanes, every lane read through its own cache-sized buffer of `bufs`
+/// (grown as needed, kept for the caller's next call). A short file is an
+/// `UnexpectedEof` error.
+fn md5_spans_at(
+    file: &File,
+    spans: &[(u64, u64)],
+    bufs: &mut Vec<Vec<u8>>,
+) -> std::io::Result<Vec<[u8; 16]>> {
+    let n = spans.len();
+    let longest = spans.iter().map(|s| s.1).max().unwrap_or(0);
+    bufs.resize_with(n, || vec![0u8; LANE_BUF]);
     let mut md5 = Md5Lanes::new(n);
-    let mut bufs = vec![vec![0u8; LANE_BUF]; n];
     let mut lens = vec![0usize; n];
     let mut pos = 0u64;
     while pos < longest {
-        for (j, (buf, &(offset, size))) in bufs.iter_mut().zip(ranges).enumerate() {
+        for (j, (buf, &(offset, size))) in bufs.iter_mut().zip(spans).enumerate() {
             let len = size.saturating_sub(pos).min(LANE_BUF as u64) as usize;
             file.read_exact_at(&mut buf[..len], offset + pos)?;
             lens[j] = len;
@@ -189,11 +205,7 @@ fn contents_at(file: &File, ranges: &[(u64, u64)]) -> std::io::Result<Vec<String
         md5.update(&chunks);
         pos += LANE_BUF as u64;
     }
-    Ok(md5
-        .finalize()
-        .iter()
-        .map(|d| hex_string(&upper_hex(d)))
-        .collect())
+    Ok(md5.finalize())
 }
 
 /// Both digests of a (small) range in one sequential pass.
@@ -239,24 +251,14 @@ fn tree_at(file: &File, offset: u64, size: u64, threads: usize) -> std::io::Resu
             }
             let first = g * lanes;
             let n = lanes.min(count - first);
-            let starts: Vec<u64> = (first..first + n).map(|i| i as u64 * LEAF_SIZE).collect();
-            let ends: Vec<u64> = starts.iter().map(|s| (s + LEAF_SIZE).min(size)).collect();
-            bufs.resize_with(n, || vec![0u8; LANE_BUF]);
-            let mut md5 = Md5Lanes::new(n);
-            let mut pos = 0u64;
-            while pos < LEAF_SIZE {
-                let mut lens = vec![0usize; n];
-                for (j, buf) in bufs.iter_mut().take(n).enumerate() {
-                    let at = starts[j] + pos;
-                    let len = ends[j].saturating_sub(at).min(LANE_BUF as u64) as usize;
-                    file.read_exact_at(&mut buf[..len], offset + at)?;
-                    lens[j] = len;
-                }
-                let chunks: Vec<&[u8]> = bufs.iter().zip(&lens).map(|(b, &l)| &b[..l]).collect();
-                md5.update(&chunks);
-                pos += LANE_BUF as u64;
-            }
-            out.push((first, md5.finalize().iter().map(|d| upper_hex(d)).collect()));
+            let spans: Vec<(u64, u64)> = (first..first + n)
+                .map(|i| {
+                    let start = i as u64 * LEAF_SIZE;
+                    (offset + start, (start + LEAF_SIZE).min(size) - start)
+                })
+                .collect();
+            let digests = md5_spans_at(file, &spans, &mut bufs)?;
+            out.push((first, digests.iter().map(|d| upper_hex(d)).collect()));
         }
     };
     let helpers = threads.min(groups).saturating_sub(1);
